@@ -1,0 +1,650 @@
+/**
+ * The local block cache: fixed-size blocks of every volume of the gateway in one sparse
+ * data file on a local directory, for speed only. DESIGN.md invariant 4 — the cache is
+ * disposable: losing it (or any part of it) loses nothing, because un-uploaded data lives
+ * in the write log. So every doubt is resolved by forgetting: a cache-disk error turns a
+ * `get` into a miss and a `put` into `false` (both counted in `errors`), a crash makes the
+ * next start cold, and a suspicious index is ignored.
+ *
+ * Block-state table (one state per slot; the slot is `blockSize` bytes at `slot * blockSize`):
+ *
+ *   state    key index  LRU  evictable     get reads it  on clean close        after a crash
+ *   FREE     no         no   —             no            nothing               nothing
+ *   WRITING  no         no   no            no            never (close waits)   nothing
+ *   CLEAN    yes        yes  yes, LRU      yes           in the index (warm)   nothing (cold)
+ *   DIRTY    yes        no   no — pinned   yes           NOT persisted         nothing (cold)
+ *
+ *   FREE        → WRITING      put reserves a free (or never-used) slot
+ *   CLEAN       → WRITING      put evicts the least recently used CLEAN slot (key unindexed first)
+ *   WRITING     → CLEAN|DIRTY  the data write completed and this put is still the newest for its key
+ *   WRITING     → FREE         the write failed, or the put was superseded by a newer put of the
+ *                              same key, an invalidate or a dropVolume
+ *   DIRTY       → CLEAN        markClean (becomes the most recently used)
+ *   CLEAN|DIRTY → FREE         invalidate, invalidateRange, dropVolume, a put of the same key
+ *                              (at its start), a read error on the slot
+ *
+ * WRITING is the transient state of a slot reserved by a put whose data write is under way;
+ * it is neither indexed nor evictable, so a slot is only ever named in the key index once
+ * its bytes are the key's bytes. DIRTY slots are never evicted: when every slot is DIRTY
+ * or WRITING, `put` returns false (counted in `rejectedPuts`) and the caller keeps using
+ * its write log. Every transition bumps the slot's generation (`SlotTable.gen`).
+ *
+ * Races (all bookkeeping is synchronous on the event loop; only file reads and writes
+ * overlap, so every race is between an index change and an outstanding read or write):
+ *
+ * 1. get(K) reads slot S while a put(K2) evicts S and writes K2's bytes into it. The get
+ *    notes S's generation before reading and compares after: eviction bumped it, so the get
+ *    returns undefined (a miss) — it may have read K2's bytes but never returns them.
+ * 2. get(K) while put(K) (same key) is writing: put unindexes K's old slot synchronously
+ *    when called (bumping its generation), so a get issued after put() never returns the
+ *    old data — it misses until the new write is installed. A get already reading the old
+ *    slot fails its generation check. The volume may therefore call put() after appending
+ *    to its log without a window where a stale block is served.
+ * 3. put(K, A) then put(K, B) overlapping: each put registers itself as K's newest pending
+ *    put when called; a put installs only if it is still the newest when its write
+ *    completes. Completion order does not matter: B wins because it was called last.
+ *    A superseded put frees its slot and resolves true (the cache state reflects the newer
+ *    operation). A put that fails (full or I/O error) still supersedes older puts of K, so
+ *    after `false` the key is simply not cached.
+ * 4. invalidate(K) / invalidateRange / dropVolume during put(K): they drop K's pending
+ *    registration, so the in-flight put frees its slot instead of installing.
+ * 5. markClean(K) during a dirty put(K): the pending put installs CLEAN.
+ * 6. A read error on a slot drops the entry only if the generation is unchanged (the slot
+ *    may already hold another key's fresh data by then).
+ * 7. close() stops new gets/puts (get → undefined, put → drops the block's old entry and
+ *    returns false), waits for every outstanding read and write, fdatasyncs the data file,
+ *    and only then snapshots the index; invalidations keep applying until the snapshot is
+ *    taken, and put/invalidate/invalidateRange/dropVolume throw SHUTTING_DOWN afterwards
+ *    (silently ignoring them could persist a stale block). Close the volumes first.
+ *
+ * Persistence: see docs/formats/cache.md. In short, the index is loaded on open only if
+ * its signature, version, CRC, geometry (block size and slot count — a capacity change
+ * starts cold) and the data file's size/inode/mtime all match; it is then deleted and the
+ * deletion fsync'ed before the cache serves, so a crash always leads to a cold start. A
+ * cold start truncates the data file to zero.
+ */
+import { mkdir, open as openFile, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ErrorCode, TidegateError } from '../errors/index.js';
+import { openCacheDataFile, type CacheDataFile, type CacheDataFileOpener } from './cache-data-file.js';
+import {
+  DATA_FILE_NAME,
+  DEFAULT_BLOCK_SIZE,
+  INDEX_FILE_NAME,
+  INDEX_MAX_VOLUME_ID_BYTES,
+  INDEX_TEMP_FILE_NAME,
+  MAX_BLOCK_SIZE,
+  MAX_SLOTS,
+  MIN_BLOCK_SIZE,
+} from './cache-format.js';
+import { decodeIndex, encodeIndex, type DataFileIdentity } from './cache-index-file.js';
+import type { CacheStats } from './cache-stats.js';
+import { SlotState, SlotTable } from './slot-table.js';
+
+/** Options of `BlockCache.open`; validated once. */
+export interface BlockCacheOptions {
+  /** Cache directory; created when missing. Owned by one cache at a time. */
+  dir: string;
+  /** Capacity in bytes; the cache uses `floor(capacityBytes / blockSize)` whole slots. */
+  capacityBytes: number;
+  /** Slot size in bytes: a power of two from 512 to 1 MiB; 4096 by default. */
+  blockSize?: number;
+  /** Opens the data file; tests and fault filters wrap the default. */
+  openDataFile?: CacheDataFileOpener;
+}
+
+/** Options of `put`. */
+export interface PutOptions {
+  /** Written but not yet uploaded: pinned (never evicted) until `markClean`. */
+  dirty?: boolean;
+}
+
+interface VolumeEntry {
+  readonly id: string;
+  readonly ordinal: number;
+  /** blockIndex → slot, for CLEAN and DIRTY slots only. */
+  readonly blocks: Map<number, number>;
+  /** blockIndex → the newest put of that block still writing. */
+  readonly pending: Map<number, PendingPut>;
+}
+
+interface PendingPut {
+  dirty: boolean;
+}
+
+interface LoadedState {
+  table: SlotTable;
+  volumes: Map<string, VolumeEntry>;
+  warm: boolean;
+  coldReason: string | undefined;
+}
+
+/** The gateway's local block cache (see the file-top comment for states, races and crash semantics). */
+export class BlockCache {
+  /** Slot size in bytes. */
+  readonly blockSize: number;
+  /** Usable capacity in bytes (whole slots). */
+  readonly capacityBytes: number;
+  /** The cache directory. */
+  readonly dir: string;
+  /** True when open restored the previous run's index. */
+  readonly openedWarm: boolean;
+  /** Why open started cold, when it did and an index or data file was there to consider. */
+  readonly coldStartReason: string | undefined;
+
+  private readonly file: CacheDataFile;
+  private readonly table: SlotTable;
+  private readonly volumes: Map<string, VolumeEntry>;
+  private readonly byOrdinal = new Map<number, VolumeEntry>();
+  private nextOrdinal = 0;
+
+  private hits = 0;
+  private misses = 0;
+  private evictions = 0;
+  private rejectedPuts = 0;
+  private errors = 0;
+
+  private outstanding = 0;
+  private drained: (() => void) | undefined;
+  private closing = false;
+  /** The index snapshot has been taken: in-memory changes can no longer reach it. */
+  private sealed = false;
+  private closePromise: Promise<void> | undefined;
+
+  private constructor(options: Required<Omit<BlockCacheOptions, 'openDataFile'>>, file: CacheDataFile, loaded: LoadedState) {
+    this.dir = options.dir;
+    this.blockSize = options.blockSize;
+    this.capacityBytes = loaded.table.slotCount * options.blockSize;
+    this.file = file;
+    this.table = loaded.table;
+    this.volumes = loaded.volumes;
+    for (const v of this.volumes.values()) {
+      this.byOrdinal.set(v.ordinal, v);
+      this.nextOrdinal = Math.max(this.nextOrdinal, v.ordinal + 1);
+    }
+    this.openedWarm = loaded.warm;
+    this.coldStartReason = loaded.coldReason;
+  }
+
+  /**
+   * Open (creating when missing) the cache in `options.dir`. Warm when a valid index of a
+   * clean close is there, cold otherwise; the index is deleted (durably) before this
+   * resolves. Rejects with INVALID_ARGUMENT for bad options and IO_ERROR / NO_SPACE when the
+   * directory or data file cannot be used at all (the engine may then run uncached).
+   */
+  static async open(options: BlockCacheOptions): Promise<BlockCache> {
+    const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE;
+    if (!Number.isInteger(blockSize) || blockSize < MIN_BLOCK_SIZE || blockSize > MAX_BLOCK_SIZE || (blockSize & (blockSize - 1)) !== 0) {
+      throw new TidegateError(ErrorCode.InvalidArgument, `cache block size must be a power of two from ${MIN_BLOCK_SIZE} to ${MAX_BLOCK_SIZE}, got ${blockSize}`);
+    }
+    if (!Number.isSafeInteger(options.capacityBytes) || options.capacityBytes < blockSize) {
+      throw new TidegateError(ErrorCode.InvalidArgument, `cache capacity must be a whole number of bytes of at least one block (${blockSize}), got ${options.capacityBytes}`);
+    }
+    const slotCount = Math.floor(options.capacityBytes / blockSize);
+    if (slotCount > MAX_SLOTS) {
+      throw new TidegateError(ErrorCode.InvalidArgument, `cache capacity exceeds ${MAX_SLOTS} blocks of ${blockSize} bytes`);
+    }
+    if (typeof options.dir !== 'string' || options.dir === '') {
+      throw new TidegateError(ErrorCode.InvalidArgument, 'cache directory is required');
+    }
+    const dir = options.dir;
+    const dataPath = join(dir, DATA_FILE_NAME);
+    const indexPath = join(dir, INDEX_FILE_NAME);
+
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (err) {
+      throw diskError(`cannot create the cache directory ${dir}`, err);
+    }
+
+    // 1. Read the index (if any) and the identity of the data file it must describe.
+    let indexBytes: Buffer | undefined;
+    let coldReason: string | undefined;
+    try {
+      indexBytes = await readFile(indexPath);
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') coldReason = `cannot read the cache index: ${errnoCode(err) ?? String(err)}`;
+    }
+    let identity: DataFileIdentity | undefined;
+    try {
+      const st = await stat(dataPath, { bigint: true });
+      identity = { size: st.size, ino: st.ino, mtimeNs: st.mtimeNs };
+    } catch (err) {
+      if (indexBytes !== undefined) coldReason = `data file missing (${errnoCode(err) ?? String(err)})`;
+    }
+
+    // 2. Delete the index before serving: from here on a crash means a cold start.
+    try {
+      await removeIfPresent(indexPath);
+      await removeIfPresent(join(dir, INDEX_TEMP_FILE_NAME));
+      await syncDirectory(dir);
+    } catch (err) {
+      throw diskError(`cannot remove the cache index in ${dir}`, err);
+    }
+
+    // 3. Open the data file and decide warm or cold.
+    const opener = options.openDataFile ?? openCacheDataFile;
+    let file: CacheDataFile;
+    try {
+      file = await opener(dataPath);
+    } catch (err) {
+      throw diskError(`cannot open the cache data file ${dataPath}`, err);
+    }
+    let loaded: LoadedState | undefined;
+    if (indexBytes !== undefined && identity !== undefined && coldReason === undefined) {
+      const result = restore(indexBytes, identity, blockSize, slotCount);
+      if (typeof result === 'string') coldReason = result;
+      else loaded = result;
+    }
+    if (loaded === undefined) {
+      loaded = { table: new SlotTable(slotCount), volumes: new Map(), warm: false, coldReason };
+      if (identity !== undefined && identity.size > 0n) {
+        // Stale slots are unreachable anyway; truncating gives the space back. Best effort.
+        try {
+          await file.truncate(0);
+        } catch {
+          /* harmless: nothing references the old bytes */
+        }
+      }
+    }
+    return new BlockCache({ dir, capacityBytes: options.capacityBytes, blockSize }, file, loaded);
+  }
+
+  /** The cached block, or undefined (not cached, changed while being read, or a cache-disk error). */
+  async get(volumeId: string, blockIndex: number): Promise<Buffer | undefined> {
+    checkBlockIndex(blockIndex);
+    if (this.closing) {
+      this.misses++;
+      return undefined;
+    }
+    const slot = this.volumes.get(volumeId)?.blocks.get(blockIndex);
+    if (slot === undefined) {
+      this.misses++;
+      return undefined;
+    }
+    const table = this.table;
+    table.touch(slot);
+    const gen = table.gen[slot]!;
+    const buf = Buffer.allocUnsafe(this.blockSize);
+    this.begin();
+    try {
+      let bytes: number;
+      try {
+        bytes = await this.file.read(buf, slot * this.blockSize);
+      } catch {
+        bytes = -1;
+      }
+      if (bytes !== this.blockSize) {
+        this.errors++;
+        this.misses++;
+        if (table.gen[slot] === gen) this.dropSlot(slot);
+        return undefined;
+      }
+      if (table.gen[slot] !== gen) {
+        this.misses++;
+        return undefined;
+      }
+      this.hits++;
+      return buf;
+    } finally {
+      this.end();
+    }
+  }
+
+  /** `count` consecutive blocks from `firstBlock`; each entry as `get` would return it. */
+  async getMany(volumeId: string, firstBlock: number, count: number): Promise<(Buffer | undefined)[]> {
+    checkRange(firstBlock, count);
+    const reads: Promise<Buffer | undefined>[] = [];
+    for (let i = 0; i < count; i++) reads.push(this.get(volumeId, firstBlock + i));
+    return Promise.all(reads);
+  }
+
+  /**
+   * Cache `data` (exactly `blockSize` bytes; do not modify it until this settles) as the
+   * block's content. Any older entry of the block is dropped at once. Resolves true when
+   * the block was cached (or superseded meanwhile by a newer put/invalidate of the same
+   * block), false when it is not cached: every slot is DIRTY or being written, a cache-disk
+   * error (counted), or the cache is closing. Never throws for fullness or disk errors and
+   * never evicts a DIRTY block.
+   */
+  async put(volumeId: string, blockIndex: number, data: Buffer, options: PutOptions = {}): Promise<boolean> {
+    checkBlockIndex(blockIndex);
+    if (data.length !== this.blockSize) {
+      throw new TidegateError(ErrorCode.InvalidArgument, `cache put of ${data.length} bytes; blocks are ${this.blockSize} bytes`);
+    }
+    if (this.closing) {
+      // Still drop the old content: the index written by close() must not keep it.
+      this.invalidate(volumeId, blockIndex);
+      return false;
+    }
+    const vol = this.volumeFor(volumeId);
+    const me: PendingPut = { dirty: options.dirty === true };
+    vol.pending.set(blockIndex, me); // supersedes any older put of this block still writing
+    this.dropIndexed(vol, blockIndex); // the old content is never served again
+    const slot = this.reserveSlot();
+    if (slot < 0) {
+      if (vol.pending.get(blockIndex) === me) vol.pending.delete(blockIndex);
+      this.rejectedPuts++;
+      return false;
+    }
+    this.begin();
+    try {
+      try {
+        await this.file.write(data, slot * this.blockSize);
+      } catch {
+        this.errors++;
+        this.table.free(slot);
+        if (vol.pending.get(blockIndex) === me) vol.pending.delete(blockIndex);
+        return false;
+      }
+      if (vol.pending.get(blockIndex) !== me) {
+        this.table.free(slot); // superseded while writing
+        return true;
+      }
+      vol.pending.delete(blockIndex);
+      this.table.install(slot, vol.ordinal, blockIndex, me.dirty);
+      vol.blocks.set(blockIndex, slot);
+      return true;
+    } finally {
+      this.end();
+    }
+  }
+
+  /** The block's data is uploaded: unpin it (it becomes the most recently used CLEAN block). True if it was dirty. */
+  markClean(volumeId: string, blockIndex: number): boolean {
+    const vol = this.volumes.get(volumeId);
+    if (vol === undefined) return false;
+    const pending = vol.pending.get(blockIndex);
+    let changed = false;
+    if (pending?.dirty) {
+      pending.dirty = false;
+      changed = true;
+    }
+    const slot = vol.blocks.get(blockIndex);
+    if (slot !== undefined && this.table.state[slot] === SlotState.Dirty) {
+      this.table.markClean(slot);
+      changed = true;
+    }
+    return changed;
+  }
+
+  /** Forget one block (overwritten or trimmed elsewhere), including a put of it still writing. */
+  invalidate(volumeId: string, blockIndex: number): void {
+    this.checkNotSealed();
+    const vol = this.volumes.get(volumeId);
+    if (vol === undefined) return;
+    vol.pending.delete(blockIndex);
+    this.dropIndexed(vol, blockIndex);
+  }
+
+  /** Forget `count` blocks from `firstBlock` (cost bounded by the smaller of `count` and the volume's cached blocks). */
+  invalidateRange(volumeId: string, firstBlock: number, count: number): void {
+    checkRange(firstBlock, count);
+    this.checkNotSealed();
+    const vol = this.volumes.get(volumeId);
+    if (vol === undefined || count === 0) return;
+    const end = firstBlock + count;
+    if (count <= vol.blocks.size + vol.pending.size) {
+      for (let b = firstBlock; b < end; b++) {
+        vol.pending.delete(b);
+        this.dropIndexed(vol, b);
+      }
+      return;
+    }
+    for (const b of vol.pending.keys()) {
+      if (b >= firstBlock && b < end) vol.pending.delete(b);
+    }
+    for (const b of vol.blocks.keys()) {
+      if (b >= firstBlock && b < end) this.dropIndexed(vol, b);
+    }
+  }
+
+  /** Forget every block of a volume (deleted, or its cache must not be trusted). */
+  dropVolume(volumeId: string): void {
+    this.checkNotSealed();
+    const vol = this.volumes.get(volumeId);
+    if (vol === undefined) return;
+    vol.pending.clear();
+    for (const slot of vol.blocks.values()) this.table.free(slot);
+    vol.blocks.clear();
+    this.volumes.delete(volumeId);
+    this.byOrdinal.delete(vol.ordinal);
+  }
+
+  /** A snapshot of the counters (see cacheHitPercent & co. for the derived percentages). */
+  stats(): CacheStats {
+    return {
+      hits: this.hits,
+      misses: this.misses,
+      evictions: this.evictions,
+      rejectedPuts: this.rejectedPuts,
+      errors: this.errors,
+      usedBytes: this.table.usedCount * this.blockSize,
+      dirtyBytes: this.table.dirtyCount * this.blockSize,
+      capacityBytes: this.capacityBytes,
+      blockSize: this.blockSize,
+    };
+  }
+
+  /**
+   * Stop serving, wait for outstanding I/O, fdatasync the data file and write the index of
+   * CLEAN blocks so the next open is warm. Never rejects: when anything fails (counted in
+   * `errors`) no index is left and the next open is cold. Idempotent.
+   */
+  close(): Promise<void> {
+    this.closePromise ??= this.closeNow();
+    return this.closePromise;
+  }
+
+  private async closeNow(): Promise<void> {
+    this.closing = true;
+    if (this.outstanding > 0) {
+      await new Promise<void>((resolve) => {
+        this.drained = resolve;
+      });
+    }
+    let synced = true;
+    try {
+      await this.file.datasync();
+    } catch {
+      this.errors++;
+      synced = false;
+    }
+    // The snapshot: from here on, in-memory changes cannot reach the index.
+    this.sealed = true;
+    const index = synced ? this.snapshotIndex() : undefined;
+    try {
+      await this.file.close();
+    } catch {
+      this.errors++;
+    }
+    if (index === undefined) return;
+    const tempPath = join(this.dir, INDEX_TEMP_FILE_NAME);
+    try {
+      const st = await stat(join(this.dir, DATA_FILE_NAME), { bigint: true });
+      const bytes = index({ size: st.size, ino: st.ino, mtimeNs: st.mtimeNs });
+      await writeDurably(tempPath, bytes);
+      await rename(tempPath, join(this.dir, INDEX_FILE_NAME));
+      await syncDirectory(this.dir);
+    } catch {
+      this.errors++;
+      await removeIfPresent(tempPath).catch(() => undefined);
+      await removeIfPresent(join(this.dir, INDEX_FILE_NAME)).catch(() => undefined);
+    }
+  }
+
+  /** Encodes the CLEAN slots (LRU order) once the data file's identity is known. DIRTY slots are left out. */
+  private snapshotIndex(): (identity: DataFileIdentity) => Buffer {
+    const names: string[] = [];
+    const indexOf = new Map<number, number>();
+    for (const v of this.volumes.values()) {
+      indexOf.set(v.ordinal, names.length);
+      names.push(v.id);
+    }
+    const table = this.table;
+    const entryCount = table.cleanCount;
+    const entries = new Float64Array(entryCount * 3);
+    let i = 0;
+    table.forEachCleanOldestFirst((slot) => {
+      entries[i++] = indexOf.get(table.vol[slot]!)!;
+      entries[i++] = slot;
+      entries[i++] = table.block[slot]!;
+    });
+    const meta = { blockSize: this.blockSize, slotCount: table.slotCount };
+    return (dataFile) =>
+      encodeIndex({ ...meta, dataFile }, names, entryCount, (emit) => {
+        for (let j = 0; j < entries.length; j += 3) emit(entries[j]!, entries[j + 1]!, entries[j + 2]!);
+      });
+  }
+
+  private volumeFor(volumeId: string): VolumeEntry {
+    let vol = this.volumes.get(volumeId);
+    if (vol === undefined) {
+      if (typeof volumeId !== 'string' || volumeId === '' || Buffer.byteLength(volumeId, 'utf8') > INDEX_MAX_VOLUME_ID_BYTES) {
+        throw new TidegateError(ErrorCode.InvalidArgument, 'cache volume id must be a non-empty string of at most 65535 UTF-8 bytes');
+      }
+      vol = { id: volumeId, ordinal: this.nextOrdinal++, blocks: new Map(), pending: new Map() };
+      this.volumes.set(volumeId, vol);
+      this.byOrdinal.set(vol.ordinal, vol);
+    }
+    return vol;
+  }
+
+  /** A slot in WRITING for a new put: free first, else evict the LRU CLEAN slot; -1 when all are DIRTY/WRITING. */
+  private reserveSlot(): number {
+    const table = this.table;
+    const free = table.reserveFree();
+    if (free >= 0) return free;
+    const victim = table.oldestClean();
+    if (victim < 0) return -1;
+    this.byOrdinal.get(table.vol[victim]!)?.blocks.delete(table.block[victim]!);
+    table.reuseClean(victim);
+    this.evictions++;
+    return victim;
+  }
+
+  private dropIndexed(vol: VolumeEntry, blockIndex: number): void {
+    const slot = vol.blocks.get(blockIndex);
+    if (slot === undefined) return;
+    vol.blocks.delete(blockIndex);
+    this.table.free(slot);
+  }
+
+  /** Unindex and free an indexed (CLEAN/DIRTY) slot. */
+  private dropSlot(slot: number): void {
+    const table = this.table;
+    const state = table.state[slot];
+    if (state !== SlotState.Clean && state !== SlotState.Dirty) return;
+    this.byOrdinal.get(table.vol[slot]!)?.blocks.delete(table.block[slot]!);
+    table.free(slot);
+  }
+
+  private checkNotSealed(): void {
+    if (this.sealed) {
+      throw new TidegateError(ErrorCode.ShuttingDown, 'block cache is closed; an invalidation now could leave stale data in its index');
+    }
+  }
+
+  private begin(): void {
+    this.outstanding++;
+  }
+
+  private end(): void {
+    if (--this.outstanding === 0 && this.drained !== undefined) {
+      const resolve = this.drained;
+      this.drained = undefined;
+      resolve();
+    }
+  }
+}
+
+/** Rebuild the table from an index, or say why it cannot be trusted. */
+function restore(bytes: Buffer, identity: DataFileIdentity, blockSize: number, slotCount: number): LoadedState | string {
+  const decoded = decodeIndex(bytes);
+  if (!decoded.ok) return decoded.reason;
+  const { meta, volumes: names, entryCount } = decoded.index;
+  if (meta.blockSize !== blockSize) return `block size changed (${meta.blockSize} → ${blockSize})`;
+  if (meta.slotCount !== slotCount) return `capacity changed (${meta.slotCount} → ${slotCount} blocks)`;
+  const df = meta.dataFile;
+  if (df.size !== identity.size || df.ino !== identity.ino || df.mtimeNs !== identity.mtimeNs) {
+    return 'data file changed since the index was written';
+  }
+  if (entryCount > slotCount) return 'more entries than slots';
+  const table = new SlotTable(slotCount);
+  const volumes = new Map<string, VolumeEntry>();
+  const byIndex: VolumeEntry[] = names.map((id, ordinal) => {
+    const v: VolumeEntry = { id, ordinal, blocks: new Map(), pending: new Map() };
+    volumes.set(id, v);
+    return v;
+  });
+  const fileSize = identity.size;
+  let bad: string | undefined;
+  decoded.index.forEachEntry((volumeIndex, slot, blockIndex) => {
+    if (bad !== undefined) return;
+    const vol = byIndex[volumeIndex];
+    if (vol === undefined) bad = 'entry names an unknown volume';
+    else if (!Number.isSafeInteger(blockIndex)) bad = 'entry has an invalid block index';
+    else if (BigInt(slot + 1) * BigInt(blockSize) > fileSize) bad = 'entry points past the end of the data file';
+    else if (vol.blocks.has(blockIndex)) bad = 'duplicate key';
+    else if (!table.restoreClean(slot, vol.ordinal, blockIndex)) bad = 'duplicate or out-of-range slot';
+    else vol.blocks.set(blockIndex, slot);
+  });
+  if (bad !== undefined) return bad;
+  table.finishRestore();
+  return { table, volumes, warm: true, coldReason: undefined };
+}
+
+function checkBlockIndex(blockIndex: number): void {
+  if (!Number.isSafeInteger(blockIndex) || blockIndex < 0) {
+    throw new TidegateError(ErrorCode.InvalidArgument, `invalid cache block index ${blockIndex}`);
+  }
+}
+
+function checkRange(firstBlock: number, count: number): void {
+  checkBlockIndex(firstBlock);
+  if (!Number.isSafeInteger(count) || count < 0 || !Number.isSafeInteger(firstBlock + count)) {
+    throw new TidegateError(ErrorCode.InvalidArgument, `invalid cache block count ${count}`);
+  }
+}
+
+function errnoCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function diskError(message: string, cause: unknown): TidegateError {
+  const code = errnoCode(cause) === 'ENOSPC' ? ErrorCode.NoSpace : ErrorCode.IoError;
+  return new TidegateError(code, `${message}: ${errnoCode(cause) ?? String(cause)}`, { cause });
+}
+
+async function removeIfPresent(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') throw err;
+  }
+}
+
+async function writeDurably(path: string, bytes: Buffer): Promise<void> {
+  const handle = await openFile(path, 'w', 0o600);
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** fsync a directory so a create/rename/unlink in it survives power loss (skipped where the OS cannot). */
+async function syncDirectory(dir: string): Promise<void> {
+  let handle;
+  try {
+    handle = await openFile(dir, 'r');
+    await handle.sync();
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EACCES') throw err;
+  } finally {
+    await handle?.close();
+  }
+}

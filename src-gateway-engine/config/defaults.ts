@@ -1,0 +1,43 @@
+/**
+ * Defaults for every optional engine config field. `store` has no constant default: when
+ * omitted it is a local folder `<dataDir>/store` (see `defaultStorePath`).
+ */
+import { join } from 'node:path';
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+/** NBD listens on loopback by default; expose it deliberately. */
+export const DEFAULT_NBD_HOST = '127.0.0.1';
+export const DEFAULT_NBD_PORT = 10809;
+/** Prometheus metrics on loopback by default. */
+export const DEFAULT_METRICS_HOST = '127.0.0.1';
+export const DEFAULT_METRICS_PORT = 9109;
+
+/** Deep-frozen defaults of the optional sections. */
+export const ENGINE_DEFAULTS = Object.freeze({
+  nbd: Object.freeze({ host: DEFAULT_NBD_HOST, port: DEFAULT_NBD_PORT }),
+  metrics: Object.freeze({ host: DEFAULT_METRICS_HOST, port: DEFAULT_METRICS_PORT }),
+  writeLog: Object.freeze({
+    capacityBytes: 4 * GiB,
+    segmentBytes: 64 * MiB,
+    syncPolicy: 'flush' as const,
+  }),
+  cache: Object.freeze({
+    capacityBytes: 2 * GiB,
+    blockSize: 4096,
+  }),
+  upload: Object.freeze({
+    concurrency: 4,
+    objectBytes: 8 * MiB,
+    bandwidthBytesPerSec: 0,
+    retryBaseMs: 200,
+    retryMaxMs: 30_000,
+  }),
+  logLevel: 'info' as const,
+});
+
+/** The local-folder store used when `store` is omitted. */
+export function defaultStorePath(dataDir: string): string {
+  return join(dataDir, 'store');
+}

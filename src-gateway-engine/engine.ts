@@ -1,0 +1,421 @@
+/**
+ * The composition root: builds each volume's stack bottom-up (store → remote image → write
+ * log → cache/primary disk → volume → checked/stats wrappers → NBD export) and serves the
+ * one command API. Configuration arrives validated and frozen; the engine reads only its
+ * own data dir.
+ *
+ * Data dir layout:
+ *   engine.lock                 pid of the engine using this dir (one engine per dir)
+ *   control.sock                the command API socket (0600)
+ *   cache/                      block cache (disposable)
+ *   volumes/<name>/local.json   what this gateway knows of a volume (mode, disk path)
+ *   volumes/<name>/wal/         the volume's write log (upload buffer)
+ *   store/                      the default local-folder object store
+ */
+import { mkdir, readFile, readdir, rm, writeFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BlockCache } from './cache/index.js';
+import type { EngineConfig } from './config/index.js';
+import { CheckedDevice, StatsFilter, type BlockDevice } from './device/index.js';
+import { ErrorCode, TidegateError } from './errors/index.js';
+import type { Logger } from './log/index.js';
+import { openStore, type ObjectStore, type StoreConfig } from './objectstore/index.js';
+import { NbdServer } from './protocols/nbd/index.js';
+import { RemoteVolume } from './remote/remote-volume.js';
+import { BLOCK_SIZE } from './remote/remote-format.js';
+import type { VolumeDescriptor } from './remote/volume-descriptor.js';
+import { acquireDataDirLock, type DataDirLock } from './runtime/data-dir-lock.js';
+import type { CreateVolumeParams, EngineCommandApi, EngineStatus, RecoverResult, RecoveryPoint, VolumeInfo } from './runtime/engine-commands.js';
+import { buildEngineMetrics, type EngineMetrics } from './metrics/engine-metrics.js';
+import { PrimaryDisk } from './volume/primary-disk.js';
+import { Volume } from './volume/volume.js';
+import { validateVolumeName } from './config/volume-name.js';
+import { WriteLog } from './writelog/write-log.js';
+
+/** Largest volumes, as the product promises them. */
+export const MAX_CACHED_VOLUME_BYTES = 32 * 1024 ** 4;
+export const MAX_STORED_VOLUME_BYTES = 16 * 1024 ** 4;
+
+/** Things tests inject; production passes nothing. */
+export interface EngineHooks {
+  /** Wrap the object store (fault injection). */
+  wrapStore?: (store: ObjectStore) => ObjectStore;
+  version?: string;
+}
+
+interface LocalVolumeRecord {
+  name: string;
+  volumeId: string;
+  mode: 'cached' | 'stored';
+  diskPath: string | null;
+}
+
+interface OpenVolume {
+  record: LocalVolumeRecord;
+  volume: Volume | undefined;
+  stats: StatsFilter | undefined;
+  device: CheckedDevice | undefined;
+  /** Why the volume could not be opened (owned elsewhere, store down…). */
+  openError: TidegateError | undefined;
+}
+
+/** A running engine. */
+export class Engine {
+  readonly config: EngineConfig;
+  readonly store: ObjectStore;
+  readonly commands: EngineCommandApi;
+  private readonly logger: Logger;
+  private readonly lock: DataDirLock;
+  private readonly cache: BlockCache;
+  private readonly volumes = new Map<string, OpenVolume>();
+  private nbd: NbdServer | undefined;
+  private nbdAddress: string | null = null;
+  private metrics: EngineMetrics | undefined;
+  private readonly startedAt = new Date().toISOString();
+  private readonly version: string;
+  private bandwidthBytesPerSec: number;
+  private closing = false;
+
+  private constructor(config: EngineConfig, logger: Logger, store: ObjectStore, lock: DataDirLock, cache: BlockCache, version: string) {
+    this.config = config;
+    this.logger = logger;
+    this.store = store;
+    this.lock = lock;
+    this.cache = cache;
+    this.version = version;
+    this.bandwidthBytesPerSec = config.upload.bandwidthBytesPerSec;
+    this.commands = {
+      status: async () => this.status(),
+      'volume.create': (p) => this.createVolume(p),
+      'volume.list': async () => this.listVolumes(),
+      'volume.delete': (p) => this.deleteVolume(p.name),
+      'volume.sync': (p) => this.syncVolume(p.name),
+      recover: (p) => this.recover(p.store, p.force ?? false),
+      'bandwidth.set': async (p) => this.setBandwidth(p.bytesPerSec),
+    };
+  }
+
+  /** Start an engine: lock the data dir, open the store, the cache and every local volume, listen. */
+  static async start(config: EngineConfig, logger: Logger, hooks: EngineHooks = {}): Promise<Engine> {
+    await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+    const lock = await acquireDataDirLock(config.dataDir);
+    try {
+      let store = openStore(config.store as StoreConfig);
+      if (hooks.wrapStore) store = hooks.wrapStore(store);
+      await store.ensureBucket();
+      const cache = await BlockCache.open({ dir: join(config.dataDir, 'cache'), capacityBytes: config.cache.capacityBytes, blockSize: BLOCK_SIZE });
+      const engine = new Engine(config, logger, store, lock, cache, hooks.version ?? '0.1.0');
+      await engine.openLocalVolumes();
+      await engine.listen();
+      logger.info('engine started', { gatewayId: config.gatewayId, store: store.description, nbd: engine.nbdAddress, volumes: engine.volumes.size });
+      return engine;
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
+  }
+
+  /** Addresses the engine listens on. */
+  get addresses(): { nbd: string | null; metrics: string | null } {
+    return { nbd: this.nbdAddress, metrics: this.metrics?.address ?? null };
+  }
+
+  /** The checked device of an open volume, as every protocol sees it. */
+  device(name: string): BlockDevice {
+    const entry = this.requireEntry(name);
+    if (!entry.device) throw entry.openError ?? new TidegateError(ErrorCode.VolumeFailed, `volume ${name} is not open`);
+    return entry.device;
+  }
+
+  /** Stop serving, flush every volume's log, release the data dir. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    await this.nbd?.close();
+    await this.metrics?.close();
+    for (const v of this.volumes.values()) await v.volume?.close().catch((err) => this.logger.warn('volume close failed', { volume: v.record.name, error: err }));
+    await this.cache.close();
+    await this.lock.release();
+    this.logger.info('engine stopped', {});
+  }
+
+  private async listen(): Promise<void> {
+    if (this.config.nbd) {
+      this.nbd = new NbdServer(
+        {
+          lookup: (name) => this.volumes.get(name)?.device,
+          list: () => [...this.volumes.values()].filter((v) => v.device).map((v) => ({ name: v.record.name, description: `${v.record.mode} volume` })),
+        },
+        { logger: this.logger },
+      );
+      const addr = await this.nbd.listen(this.config.nbd.host, this.config.nbd.port);
+      this.nbdAddress = `${addr.address}:${addr.port}`;
+    }
+    if (this.config.metrics) {
+      this.metrics = await buildEngineMetrics(this.config.metrics, () => this.status());
+    }
+  }
+
+  private volumeDir(name: string): string {
+    return join(this.config.dataDir, 'volumes', name);
+  }
+
+  private async openLocalVolumes(): Promise<void> {
+    const dir = join(this.config.dataDir, 'volumes');
+    await mkdir(dir, { recursive: true });
+    for (const name of (await readdir(dir)).sort()) {
+      let record: LocalVolumeRecord;
+      try {
+        record = JSON.parse(await readFile(join(dir, name, 'local.json'), 'utf8')) as LocalVolumeRecord;
+      } catch {
+        continue; // a half-created volume folder: nothing of it was acknowledged
+      }
+      await this.openVolume(record, false);
+    }
+  }
+
+  /** Open one volume's stack; a failure is recorded and shown, the other volumes go on. */
+  private async openVolume(record: LocalVolumeRecord, force: boolean): Promise<OpenVolume> {
+    const entry: OpenVolume = { record, volume: undefined, stats: undefined, device: undefined, openError: undefined };
+    this.volumes.set(record.name, entry);
+    try {
+      const remote = await RemoteVolume.open(this.store, record.name, this.config.gatewayId, { force });
+      if (remote.descriptor.volumeId !== record.volumeId) {
+        throw new TidegateError(ErrorCode.Corrupt, `volume ${record.name} in the store is a different volume (id ${remote.descriptor.volumeId}, expected ${record.volumeId})`);
+      }
+      const { log, replayed, discardedBytes } = await WriteLog.open({
+        dir: join(this.volumeDir(record.name), 'wal'),
+        capacityBytes: this.config.writeLog.capacityBytes,
+        segmentBytes: this.config.writeLog.segmentBytes,
+        syncPolicy: this.config.writeLog.syncPolicy,
+        afterSeq: remote.head.lastSeq,
+        onWarning: (msg, fields) => this.logger.warn(msg, { volume: record.name, ...fields }),
+      });
+      if (discardedBytes > 0) this.logger.warn('write log: discarded an unacknowledged torn tail', { volume: record.name, discardedBytes });
+      const primary = record.mode === 'stored' ? await PrimaryDisk.open(record.diskPath!, remote.descriptor.sizeBytes) : undefined;
+      const volume = await Volume.assemble({
+        remote,
+        log,
+        replayed,
+        cache: record.mode === 'cached' ? this.cache : undefined,
+        primary,
+        upload: {
+          concurrency: this.config.upload.concurrency,
+          objectBytes: this.config.upload.objectBytes,
+          bandwidthBytesPerSec: this.bandwidthBytesPerSec,
+          retryBaseMs: this.config.upload.retryBaseMs,
+          retryMaxMs: this.config.upload.retryMaxMs,
+          sealIntervalMs: 1000,
+          checkpointEveryObjects: 64,
+        },
+        durableEveryWrite: this.config.writeLog.syncPolicy === 'always',
+        logger: this.logger,
+      });
+      entry.volume = volume;
+      entry.stats = new StatsFilter(volume);
+      entry.device = new CheckedDevice(entry.stats);
+    } catch (err) {
+      entry.openError = err instanceof TidegateError ? err : new TidegateError(ErrorCode.IoError, (err as Error).message, { cause: err });
+      this.logger.error('volume could not be opened', { volume: record.name, code: entry.openError.code, error: entry.openError.message });
+    }
+    return entry;
+  }
+
+  private async createVolume(p: CreateVolumeParams): Promise<VolumeInfo> {
+    validateVolumeName(p.name);
+    if (!Number.isSafeInteger(p.sizeBytes) || p.sizeBytes <= 0 || p.sizeBytes % BLOCK_SIZE !== 0) {
+      throw new TidegateError(ErrorCode.InvalidArgument, `volume size must be a positive multiple of ${BLOCK_SIZE} bytes (got ${p.sizeBytes})`);
+    }
+    if (p.mode !== 'cached' && p.mode !== 'stored') throw new TidegateError(ErrorCode.InvalidArgument, `mode must be cached or stored (got ${String(p.mode)})`);
+    const max = p.mode === 'cached' ? MAX_CACHED_VOLUME_BYTES : MAX_STORED_VOLUME_BYTES;
+    if (p.sizeBytes > max) throw new TidegateError(ErrorCode.InvalidArgument, `a ${p.mode} volume can be at most ${max / 1024 ** 4} TiB`);
+    if (p.mode === 'stored' && !p.diskPath) throw new TidegateError(ErrorCode.InvalidArgument, 'a stored volume needs --disk PATH (a file or block device for its primary data)');
+    if (p.mode === 'cached' && p.diskPath) throw new TidegateError(ErrorCode.InvalidArgument, '--disk is only for stored volumes');
+    if (this.volumes.has(p.name)) throw new TidegateError(ErrorCode.AlreadyExists, `volume ${p.name} already exists on this gateway`);
+    const descriptor = await RemoteVolume.create(this.store, p.name, p.sizeBytes, p.mode, this.config.gatewayId);
+    const record: LocalVolumeRecord = { name: p.name, volumeId: descriptor.volumeId, mode: p.mode, diskPath: p.diskPath ?? null };
+    await this.writeLocalRecord(record);
+    const entry = await this.openVolume(record, false);
+    if (entry.openError) throw entry.openError;
+    this.logger.info('volume created', { volume: p.name, mode: p.mode, sizeBytes: p.sizeBytes });
+    return this.volumeInfo(entry);
+  }
+
+  private async writeLocalRecord(record: LocalVolumeRecord): Promise<void> {
+    const dir = this.volumeDir(record.name);
+    await mkdir(dir, { recursive: true });
+    const tmp = join(dir, 'local.json.tmp');
+    await writeFile(tmp, JSON.stringify(record, null, 1), { mode: 0o600, flush: true });
+    await rename(tmp, join(dir, 'local.json'));
+  }
+
+  private async deleteVolume(name: string): Promise<{ deleted: string }> {
+    const entry = this.requireEntry(name);
+    await entry.volume?.close();
+    this.volumes.delete(name);
+    if (entry.record.mode === 'cached') this.cache.dropVolume(entry.record.volumeId);
+    await RemoteVolume.destroy(this.store, name);
+    await rm(this.volumeDir(name), { recursive: true, force: true });
+    this.logger.info('volume deleted', { volume: name });
+    return { deleted: name };
+  }
+
+  private async syncVolume(name: string): Promise<RecoveryPoint> {
+    const v = this.requireVolume(name);
+    const head = await v.sync();
+    return { headNo: head.headNo, lastSeq: head.lastSeq, committedAt: head.committedAt };
+  }
+
+  /** Adopt every volume in the store that this gateway does not have yet. */
+  private async recover(storeUrl: string | undefined, force: boolean): Promise<RecoverResult> {
+    const mine = (this.config.store as StoreConfig).url;
+    if (storeUrl !== undefined && storeUrl !== mine) {
+      throw new TidegateError(ErrorCode.InvalidArgument, `this gateway serves ${mine}; start it with --store ${storeUrl} to recover from that store`);
+    }
+    const found: VolumeDescriptor[] = await RemoteVolume.list(this.store);
+    const result: RecoverResult = { adopted: [], alreadyPresent: [] };
+    for (const d of found) {
+      if (this.volumes.has(d.name)) {
+        result.alreadyPresent.push(d.name);
+        continue;
+      }
+      const diskPath = d.mode === 'stored' ? join(this.volumeDir(d.name), 'disk.img') : null;
+      const record: LocalVolumeRecord = { name: d.name, volumeId: d.volumeId, mode: d.mode, diskPath };
+      // Open first (ownership may refuse); only then remember it locally.
+      await mkdir(this.volumeDir(d.name), { recursive: true });
+      if (diskPath) await rm(diskPath, { force: true });
+      const entry = await this.openVolume(record, force);
+      if (entry.openError) {
+        this.volumes.delete(d.name);
+        await rm(this.volumeDir(d.name), { recursive: true, force: true });
+        throw entry.openError;
+      }
+      if (entry.volume && diskPath) await restorePrimary(entry.volume, this.logger);
+      await this.writeLocalRecord(record);
+      const head = entry.volume!.remote.head;
+      result.adopted.push({ name: d.name, recoveryPoint: { headNo: head.headNo, lastSeq: head.lastSeq, committedAt: head.committedAt } });
+      this.logger.info('volume recovered from the store', { volume: d.name, headNo: head.headNo, lastSeq: head.lastSeq });
+    }
+    return result;
+  }
+
+  private setBandwidth(bytesPerSec: number): { bytesPerSec: number } {
+    if (!Number.isSafeInteger(bytesPerSec) || bytesPerSec < 0) throw new TidegateError(ErrorCode.InvalidArgument, 'bandwidth must be a non-negative number of bytes per second (0 = unlimited)');
+    this.bandwidthBytesPerSec = bytesPerSec;
+    for (const v of this.volumes.values()) v.volume?.uploader.limiter.setRate(bytesPerSec);
+    return { bytesPerSec };
+  }
+
+  private requireEntry(name: string): OpenVolume {
+    const entry = this.volumes.get(name);
+    if (!entry) throw new TidegateError(ErrorCode.NotFound, `no volume named ${name} on this gateway`);
+    return entry;
+  }
+
+  private requireVolume(name: string): Volume {
+    const entry = this.requireEntry(name);
+    if (!entry.volume) throw entry.openError ?? new TidegateError(ErrorCode.VolumeFailed, `volume ${name} is not open`);
+    return entry.volume;
+  }
+
+  private listVolumes(): VolumeInfo[] {
+    return [...this.volumes.values()].map((e) => this.volumeInfo(e));
+  }
+
+  private volumeInfo(e: OpenVolume): VolumeInfo {
+    const v = e.volume;
+    const failed = v?.failed ?? e.openError;
+    const c = v?.counters;
+    const u = v?.uploader.stats;
+    const logUsed = v?.log.usedBytes ?? 0;
+    const logCap = this.config.writeLog.capacityBytes;
+    const reads = (c?.cacheHits ?? 0) + (c?.cacheMisses ?? 0);
+    return {
+      name: e.record.name,
+      volumeId: e.record.volumeId,
+      mode: e.record.mode,
+      sizeBytes: v?.size ?? 0,
+      diskPath: e.record.diskPath,
+      state: failed ? 'failed' : (v?.log.queuedWrites ?? 0) > 0 ? 'throttled' : 'available',
+      error: failed ? `${failed.code}: ${failed.message}` : null,
+      nbdExport: e.record.name,
+      recoveryPoint: v
+        ? { headNo: v.remote.head.headNo, lastSeq: v.remote.head.lastSeq, committedAt: v.remote.head.committedAt }
+        : { headNo: 0, lastSeq: 0, committedAt: '' },
+      metrics: {
+        ReadBytes: c?.readBytes ?? 0,
+        WriteBytes: c?.writeBytes ?? 0,
+        ReadOps: c?.readOps ?? 0,
+        WriteOps: c?.writeOps ?? 0,
+        CacheHitPercent: reads === 0 ? 100 : (100 * (c?.cacheHits ?? 0)) / reads,
+        CloudBytesUploaded: u?.cloudBytesUploaded ?? 0,
+        CloudBytesDownloaded: c?.cloudBytesDownloaded ?? 0,
+        UploadBufferUsedBytes: logUsed,
+        UploadBufferPercentUsed: logCap > 0 ? (100 * logUsed) / logCap : 0,
+        QueuedWrites: v?.log.queuedWrites ?? 0,
+        DirtyBytes: (v?.dirtyBlocks ?? 0) * BLOCK_SIZE,
+        TimeSinceLastRecoveryPoint: v ? Math.round(v.timeSinceLastRecoveryPointMs() / 1000) : 0,
+        UploadRetries: u?.retries ?? 0,
+        LastUploadError: u?.lastError ?? null,
+        LastUploadErrorAt: u?.lastErrorAt ?? null,
+      },
+    };
+  }
+
+  private status(): EngineStatus {
+    const volumes = this.listVolumes();
+    const cs = this.cache.stats();
+    let hits = 0;
+    let misses = 0;
+    let dirty = 0;
+    let logUsed = 0;
+    let queued = 0;
+    for (const e of this.volumes.values()) {
+      hits += e.volume?.counters.cacheHits ?? 0;
+      misses += e.volume?.counters.cacheMisses ?? 0;
+      dirty += (e.volume?.dirtyBlocks ?? 0) * BLOCK_SIZE;
+      logUsed += e.volume?.log.usedBytes ?? 0;
+      queued += e.volume?.log.queuedWrites ?? 0;
+    }
+    const logCap = this.config.writeLog.capacityBytes * Math.max(1, this.volumes.size);
+    return {
+      gatewayId: this.config.gatewayId,
+      version: this.version,
+      pid: process.pid,
+      startedAt: this.startedAt,
+      store: this.store.description,
+      nbd: this.nbdAddress,
+      metrics: this.metrics?.address ?? null,
+      cache: {
+        capacityBytes: cs.capacityBytes,
+        usedBytes: cs.usedBytes,
+        CacheHitPercent: hits + misses === 0 ? 100 : (100 * hits) / (hits + misses),
+        CachePercentUsed: cs.capacityBytes > 0 ? (100 * cs.usedBytes) / cs.capacityBytes : 0,
+        // Written but not yet uploaded, as a share of the cache (AWS's definition).
+        CachePercentDirty: cs.capacityBytes > 0 ? Math.min(100, (100 * dirty) / cs.capacityBytes) : 0,
+      },
+      uploadBuffer: {
+        capacityBytes: logCap,
+        usedBytes: logUsed,
+        UploadBufferPercentUsed: (100 * logUsed) / logCap,
+        QueuedWrites: queued,
+        bandwidthBytesPerSec: this.bandwidthBytesPerSec,
+      },
+      volumes,
+    };
+  }
+}
+
+/** Fill a recovered stored volume's primary disk from the store. */
+async function restorePrimary(volume: Volume, logger: Logger): Promise<void> {
+  const runs = [...volume.remote.map.mappedRuns()];
+  let done = 0;
+  const total = runs.reduce((s, r) => s + r.count, 0);
+  for (const r of runs) {
+    const data = await volume.remote.readObjectBlocks(r.objNo, r.off, r.count);
+    await volume.writeThroughToPrimary(r.firstBlock * BLOCK_SIZE, data);
+    done += r.count;
+    if (done === total || done % 25600 < r.count) logger.info('restoring stored volume', { volume: volume.name, blocksDone: done, blocksTotal: total });
+  }
+}
+

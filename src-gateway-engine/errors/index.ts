@@ -1,0 +1,2 @@
+export { ErrorCode } from './error-codes.js';
+export { TidegateError, hasCode } from './tidegate-error.js';

@@ -1,0 +1,110 @@
+import { request } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import type { EngineStatus, VolumeInfo } from '../runtime/engine-commands.js';
+import { buildEngineMetrics, registerEngineMetrics } from './engine-metrics.js';
+import { MetricsRegistry } from './registry.js';
+
+function volume(name: string, over: Partial<VolumeInfo['metrics']> = {}, state: VolumeInfo['state'] = 'available'): VolumeInfo {
+  return {
+    name,
+    volumeId: `id-${name}`,
+    mode: 'cached',
+    sizeBytes: 1 << 30,
+    diskPath: null,
+    state,
+    error: null,
+    nbdExport: name,
+    recoveryPoint: { headNo: 1, lastSeq: 1, committedAt: '' },
+    metrics: {
+      ReadBytes: 0,
+      WriteBytes: 0,
+      ReadOps: 0,
+      WriteOps: 0,
+      CacheHitPercent: 100,
+      CloudBytesUploaded: 0,
+      CloudBytesDownloaded: 0,
+      UploadBufferUsedBytes: 0,
+      UploadBufferPercentUsed: 0,
+      QueuedWrites: 0,
+      DirtyBytes: 0,
+      TimeSinceLastRecoveryPoint: 0,
+      UploadRetries: 0,
+      LastUploadError: null,
+      LastUploadErrorAt: null,
+      ...over,
+    },
+  };
+}
+
+function status(volumes: VolumeInfo[]): EngineStatus {
+  return {
+    gatewayId: 'gw',
+    version: '0.1.0',
+    pid: 1,
+    startedAt: '',
+    store: 'file:///x',
+    nbd: null,
+    metrics: null,
+    cache: { capacityBytes: 100, usedBytes: 25, CacheHitPercent: 90, CachePercentUsed: 25, CachePercentDirty: 5 },
+    uploadBuffer: { capacityBytes: 1000, usedBytes: 100, UploadBufferPercentUsed: 10, QueuedWrites: 100, bandwidthBytesPerSec: 0 },
+    volumes,
+  };
+}
+
+describe('engine metrics', () => {
+  it('maps one status snapshot per scrape to the AWS-named metrics', () => {
+    let vols = [volume('vol1', { WriteBytes: 8192, QueuedWrites: 4096, TimeSinceLastRecoveryPoint: 12, CacheHitPercent: 75 }), volume('vol2', {}, 'failed')];
+    let calls = 0;
+    const reg = new MetricsRegistry();
+    registerEngineMetrics(reg, () => {
+      calls++;
+      return status(vols);
+    });
+    const text = reg.render();
+    expect(calls).toBe(1);
+    expect(text).toContain('tidegate_cache_used_percent 25\n');
+    expect(text).toContain('tidegate_cache_dirty_percent 5\n');
+    expect(text).toContain('tidegate_upload_buffer_used_percent 10\n');
+    expect(text).toContain('tidegate_upload_buffer_used_bytes 100\n');
+    expect(text).toContain('tidegate_cache_hit_percent{volume="vol1"} 75\n');
+    expect(text).toContain('tidegate_write_bytes_total{volume="vol1"} 8192\n');
+    expect(text).toContain('tidegate_queued_writes_bytes{volume="vol1"} 4096\n');
+    expect(text).toContain('tidegate_time_since_last_recovery_point_seconds{volume="vol1"} 12\n');
+    expect(text).toContain('tidegate_volume_failed{volume="vol2"} 1\n');
+    // A deleted volume's series disappear.
+    vols = [vols[0]!];
+    expect(reg.render()).not.toContain('vol2');
+  });
+
+  it('serves them over HTTP and reports status errors without failing the scrape', async () => {
+    const errors: unknown[] = [];
+    let fail = false;
+    const m = await buildEngineMetrics({ host: '127.0.0.1', port: 0 }, () => {
+      if (fail) throw new Error('status broke');
+      return status([volume('vol1', { ReadBytes: 512 })]);
+    }, { onError: (e) => errors.push(e) });
+    try {
+      expect(m.address).toMatch(/^127\.0\.0\.1:\d+$/);
+      const port = Number(m.address.split(':')[1]);
+      const get = (): Promise<{ status: number; body: string }> =>
+        new Promise((resolve, reject) => {
+          request({ host: '127.0.0.1', port, path: '/metrics', agent: false }, (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => (body += c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          })
+            .on('error', reject)
+            .end();
+        });
+      expect((await get()).body).toContain('tidegate_read_bytes_total{volume="vol1"} 512\n');
+      fail = true;
+      const r = await get();
+      expect(r.status).toBe(200);
+      expect(r.body).toContain('tidegate_read_bytes_total{volume="vol1"} 512\n');
+      expect(errors).toHaveLength(1);
+    } finally {
+      await m.close();
+    }
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * The engine's Prometheus endpoint: every administrator-facing metric that the engine
+ * status carries, read from one `status()` snapshot per scrape (nothing on the I/O path).
+ * Per-volume series follow the volume list: a deleted volume's series disappear.
+ */
+import { formatHostPort, type HostPort } from '../config/host-port.js';
+import type { EngineStatus } from '../runtime/engine-commands.js';
+import { GatewayMetric, type GatewayMetricDef } from './gateway-metric-names.js';
+import { startMetricsServer } from './metrics-server.js';
+import { MetricsRegistry, type Counter, type Gauge } from './registry.js';
+
+/** A running engine metrics endpoint. */
+export interface EngineMetrics {
+  /** "host:port" actually bound. */
+  readonly address: string;
+  readonly registry: MetricsRegistry;
+  close(): Promise<void>;
+}
+
+export interface EngineMetricsOptions {
+  /** Told when reading the status fails during a scrape (previous values are served). */
+  onError?: (err: unknown) => void;
+}
+
+/** Registers the status-backed metrics on `registry` (exported for tests; no server). */
+export function registerEngineMetrics(registry: MetricsRegistry, status: () => EngineStatus): void {
+  const gauge = (d: GatewayMetricDef): Gauge<string> => registry.gauge({ name: d.prometheusName, help: d.help, labelNames: d.labelNames });
+  const counter = (d: GatewayMetricDef): Counter<string> =>
+    registry.counter({ name: d.prometheusName, help: d.help, labelNames: d.labelNames });
+  const M = GatewayMetric;
+
+  const cacheUsed = gauge(M.CachePercentUsed);
+  const cacheDirty = gauge(M.CachePercentDirty);
+  const bufPercent = gauge(M.UploadBufferPercentUsed);
+  const bufBytes = gauge(M.UploadBufferUsedBytes);
+  const cacheHit = gauge(M.CacheHitPercent);
+  const queued = gauge(M.QueuedWrites);
+  const sinceRp = gauge(M.TimeSinceLastRecoveryPoint);
+  const up = counter(M.CloudBytesUploaded);
+  const down = counter(M.CloudBytesDownloaded);
+  const readBytes = counter(M.ReadBytes);
+  const writeBytes = counter(M.WriteBytes);
+  const readOps = registry.counter({ name: 'tidegate_read_ops_total', help: 'Client read operations.', labelNames: ['volume'] });
+  const writeOps = registry.counter({ name: 'tidegate_write_ops_total', help: 'Client write operations.', labelNames: ['volume'] });
+  const retries = registry.counter({ name: 'tidegate_upload_retries_total', help: 'Object store upload retries.', labelNames: ['volume'] });
+  const failed = registry.gauge({
+    name: 'tidegate_volume_failed',
+    help: '1 when the volume has stopped (failed fsync, lost ownership, could not open), else 0.',
+    labelNames: ['volume'],
+  });
+  const perVolume = [cacheHit, queued, sinceRp, up, down, readBytes, writeBytes, readOps, writeOps, retries, failed];
+
+  registry.addCollector(() => {
+    const s = status();
+    cacheUsed.set(s.cache.CachePercentUsed);
+    cacheDirty.set(s.cache.CachePercentDirty);
+    bufPercent.set(s.uploadBuffer.UploadBufferPercentUsed);
+    bufBytes.set(s.uploadBuffer.usedBytes);
+    for (const m of perVolume) m.reset();
+    for (const v of s.volumes) {
+      const l = { volume: v.name };
+      const vm = v.metrics;
+      cacheHit.labels(l).set(vm.CacheHitPercent);
+      queued.labels(l).set(vm.QueuedWrites);
+      sinceRp.labels(l).set(vm.TimeSinceLastRecoveryPoint);
+      up.labels(l).set(vm.CloudBytesUploaded);
+      down.labels(l).set(vm.CloudBytesDownloaded);
+      readBytes.labels(l).set(vm.ReadBytes);
+      writeBytes.labels(l).set(vm.WriteBytes);
+      readOps.labels(l).set(vm.ReadOps);
+      writeOps.labels(l).set(vm.WriteOps);
+      retries.labels(l).set(vm.UploadRetries);
+      failed.labels(l).set(v.state === 'failed' ? 1 : 0);
+    }
+  });
+}
+
+/** Starts the /metrics endpoint on `addr`, fed by `status()` at scrape time. */
+export async function buildEngineMetrics(
+  addr: HostPort,
+  status: () => EngineStatus,
+  options: EngineMetricsOptions = {},
+): Promise<EngineMetrics> {
+  const registry = new MetricsRegistry({ onCollectError: (_name, err) => options.onError?.(err) });
+  registerEngineMetrics(registry, status);
+  const server = await startMetricsServer({ host: addr.host, port: addr.port, registry });
+  return {
+    address: formatHostPort(server.address),
+    registry,
+    close: () => server.close(),
+  };
+}

@@ -1,0 +1,12 @@
+export type { ObjectStore, PutOptions, PutResult, ByteRange, ObjectInfo } from './object-store.js';
+export { LocalFolderStore, TEMP_FILE_PREFIX } from './local-folder-store.js';
+export { S3Store, type S3StoreOptions, type S3Credentials } from './s3-store.js';
+export { mapS3Error } from './s3-error.js';
+export { RetryingStore, type RetryOptions, type RetryEvent } from './retrying-store.js';
+export { backoffDelay, type BackoffOptions } from './backoff.js';
+export { AmbiguousPutError, isAmbiguousPut } from './ambiguous-put-error.js';
+export { FaultInjectingStore, type FaultSettings, type FaultCounters } from './fault-injecting-store.js';
+export { seededRandom } from './seeded-random.js';
+export { parseStoreUrl, type StoreConfig, type LocalStoreConfig, type S3StoreConfig } from './store-url.js';
+export { openStore, type OpenStoreOptions } from './open-store.js';
+export { checkObjectKey, compareKeys } from './object-key.js';

@@ -1,0 +1,103 @@
+/**
+ * The engine's one command API: the contract shared by every door into the engine (the CLI
+ * over the local socket today; main's IPC and the control plane's management channel later).
+ * Method name → params and result. Types only.
+ */
+export interface VolumeInfo {
+  name: string;
+  volumeId: string;
+  mode: 'cached' | 'stored';
+  sizeBytes: number;
+  diskPath: string | null;
+  /** 'available', 'throttled' (upload buffer full: writers slowed), or 'failed'. */
+  state: 'available' | 'throttled' | 'failed';
+  error: string | null;
+  nbdExport: string;
+  recoveryPoint: RecoveryPoint;
+  metrics: VolumeMetrics;
+}
+
+export interface RecoveryPoint {
+  headNo: number;
+  /** Every write with sequence <= lastSeq is in the store's image. */
+  lastSeq: number;
+  committedAt: string;
+}
+
+/** Per-volume metrics, named as AWS Storage Gateway names them. */
+export interface VolumeMetrics {
+  ReadBytes: number;
+  WriteBytes: number;
+  ReadOps: number;
+  WriteOps: number;
+  CacheHitPercent: number;
+  CloudBytesUploaded: number;
+  CloudBytesDownloaded: number;
+  UploadBufferUsedBytes: number;
+  UploadBufferPercentUsed: number;
+  QueuedWrites: number;
+  DirtyBytes: number;
+  /** Seconds since the newest recovery point; 0 when everything is uploaded. */
+  TimeSinceLastRecoveryPoint: number;
+  UploadRetries: number;
+  LastUploadError: string | null;
+  LastUploadErrorAt: string | null;
+}
+
+export interface EngineStatus {
+  gatewayId: string;
+  version: string;
+  pid: number;
+  startedAt: string;
+  store: string;
+  nbd: string | null;
+  metrics: string | null;
+  cache: {
+    capacityBytes: number;
+    usedBytes: number;
+    CacheHitPercent: number;
+    CachePercentUsed: number;
+    CachePercentDirty: number;
+  };
+  uploadBuffer: {
+    capacityBytes: number;
+    usedBytes: number;
+    UploadBufferPercentUsed: number;
+    QueuedWrites: number;
+    bandwidthBytesPerSec: number;
+  };
+  volumes: VolumeInfo[];
+}
+
+export interface CreateVolumeParams {
+  name: string;
+  sizeBytes: number;
+  mode: 'cached' | 'stored';
+  /** Stored volumes: the local file or device holding the primary data. */
+  diskPath?: string;
+}
+
+export interface RecoverResult {
+  adopted: Array<{ name: string; recoveryPoint: RecoveryPoint }>;
+  alreadyPresent: string[];
+}
+
+/** Method → [params, result]. */
+export interface EngineCommandMap {
+  status: [Record<string, never>, EngineStatus];
+  'volume.create': [CreateVolumeParams, VolumeInfo];
+  'volume.list': [Record<string, never>, VolumeInfo[]];
+  'volume.delete': [{ name: string }, { deleted: string }];
+  'volume.sync': [{ name: string }, RecoveryPoint];
+  recover: [{ store?: string; force?: boolean }, RecoverResult];
+  'bandwidth.set': [{ bytesPerSec: number }, { bytesPerSec: number }];
+}
+
+export type EngineCommand = keyof EngineCommandMap;
+export type CommandParams<M extends EngineCommand> = EngineCommandMap[M][0];
+export type CommandResult<M extends EngineCommand> = EngineCommandMap[M][1];
+
+/** The shape every door calls. */
+export type EngineCommandApi = {
+  [M in EngineCommand]: (params: CommandParams<M>) => Promise<CommandResult<M>>;
+};

@@ -1,0 +1,326 @@
+/**
+ * The uploader drains sealed write-log segments to the object store, in sequence order:
+ *
+ *   sealed segment → packRecords → data objects (numbered) → PUT, several in flight
+ *                  → once objects 1..k are all durable: commit head k (the recovery point)
+ *                  → host applies them (map, cache, overlay) → log segments released
+ *
+ * A failed PUT is retried forever with backoff and jitter: data is never dropped, and the
+ * status shows the error. Only fencing (another owner) stops it, and that fail-stops the
+ * volume. The head never names an object that is not durable, so the store's committed
+ * state is always a crash-consistent prefix (invariants 2 and 3).
+ */
+import { ErrorCode, TidegateError, hasCode } from '../errors/index.js';
+import { encodeDataObject, type DataObjectHeader } from '../remote/data-object.js';
+import type { RemoteVolume } from '../remote/remote-volume.js';
+import type { VolumeHead } from '../remote/volume-head.js';
+import type { WriteLog } from '../writelog/write-log.js';
+import { BandwidthLimiter } from './bandwidth-limiter.js';
+import { packRecords } from './segment-packer.js';
+
+export interface UploaderOptions {
+  concurrency: number;
+  objectBytes: number;
+  bandwidthBytesPerSec: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Seal the open segment after this long with unsealed records, so quiet volumes upload too. */
+  sealIntervalMs: number;
+  /** Write a block-map checkpoint once this many objects follow the last one. */
+  checkpointEveryObjects: number;
+}
+
+export interface UploaderHost {
+  /** Called after a head commit, before log segments are released. */
+  onCommitted(head: VolumeHead, objects: Array<{ header: DataObjectHeader; body: Buffer }>): Promise<void>;
+  /** Make anything derived from the log durable before segments are deleted (stored volumes). */
+  beforeRelease(): Promise<void>;
+  /** The uploader cannot go on (fenced, failed log). */
+  onFatal(err: TidegateError): void;
+  onWarning(msg: string, fields: Record<string, unknown>): void;
+}
+
+interface QueuedObject {
+  header: DataObjectHeader;
+  body: Buffer;
+  done: boolean;
+}
+
+/** Counters for status and metrics. */
+export interface UploaderStats {
+  cloudBytesUploaded: number;
+  objectsUploaded: number;
+  inFlight: number;
+  retries: number;
+  lastError: string | undefined;
+  lastErrorAt: string | undefined;
+  lastCommitAt: string | undefined;
+}
+
+export class Uploader {
+  readonly stats: UploaderStats = {
+    cloudBytesUploaded: 0,
+    objectsUploaded: 0,
+    inFlight: 0,
+    retries: 0,
+    lastError: undefined,
+    lastErrorAt: undefined,
+    lastCommitAt: undefined,
+  };
+  readonly limiter: BandwidthLimiter;
+  private readonly log: WriteLog;
+  private readonly remote: RemoteVolume;
+  private readonly host: UploaderHost;
+  private readonly opts: UploaderOptions;
+  private queue: QueuedObject[] = [];
+  private nextObjNo: number;
+  private lastPackedSegment = 0;
+  private committing = false;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private slotWaiters: Array<() => void> = [];
+  private commitWaiters: Array<{ seq: number; resolve: (h: VolumeHead) => void; reject: (e: unknown) => void }> = [];
+  private unsealedSince: number | undefined;
+  private wake: (() => void) | undefined;
+  private fatal: TidegateError | undefined;
+
+  constructor(log: WriteLog, remote: RemoteVolume, host: UploaderHost, opts: UploaderOptions) {
+    this.log = log;
+    this.remote = remote;
+    this.host = host;
+    this.opts = opts;
+    this.limiter = new BandwidthLimiter(opts.bandwidthBytesPerSec);
+    this.nextObjNo = remote.head.lastObjectNo + 1;
+  }
+
+  /** Start draining. */
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Stop after the current PUTs; data not uploaded stays in the log for the next start. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    for (const w of this.slotWaiters.splice(0)) w();
+    await this.loop;
+    const err = new TidegateError(ErrorCode.ShuttingDown, 'uploader stopped');
+    for (const w of this.commitWaiters.splice(0)) w.reject(err);
+  }
+
+  /** Bytes of log not yet in a committed recovery point. */
+  get backlogBytes(): number {
+    return this.log.usedBytes;
+  }
+
+  /** Nudge the loop (a write arrived, or a sync was asked for). */
+  poke(): void {
+    this.wake?.();
+  }
+
+  /**
+   * Resolve once every write with sequence <= seq is inside a committed recovery point.
+   * Seals the open segment so it does not wait for the seal interval.
+   */
+  async waitForCommit(seq: number): Promise<VolumeHead> {
+    if (this.fatal) throw this.fatal;
+    if (this.remote.head.lastSeq >= seq) return this.remote.head;
+    const p = new Promise<VolumeHead>((resolve, reject) => this.commitWaiters.push({ seq, resolve, reject }));
+    if (this.log.hasUnsealedRecords) await this.log.seal();
+    this.poke();
+    return p;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped && !this.fatal) {
+      try {
+        const seg = this.log.sealedSegments.find((s) => s.segmentNo > this.lastPackedSegment);
+        if (!seg) {
+          await this.idleStep();
+          continue;
+        }
+        await this.packSegment(seg.segmentNo);
+        this.lastPackedSegment = seg.segmentNo;
+      } catch (err) {
+        if (this.stopped) break;
+        if (err instanceof TidegateError && err.code === ErrorCode.VolumeFailed) {
+          this.setFatal(err);
+          break;
+        }
+        this.noteError(err);
+        await this.sleep(this.opts.retryMaxMs);
+      }
+    }
+  }
+
+  /** Nothing sealed to pack: seal the open segment once it has waited long enough. */
+  private async idleStep(): Promise<void> {
+    if (this.log.failed) {
+      this.setFatal(this.log.failed);
+      return;
+    }
+    if (this.log.hasUnsealedRecords) {
+      this.unsealedSince ??= Date.now();
+      const wantCommit = this.commitWaiters.length > 0 || this.log.queuedWrites > 0;
+      if (wantCommit || Date.now() - this.unsealedSince >= this.opts.sealIntervalMs) {
+        this.unsealedSince = undefined;
+        await this.log.seal();
+        return;
+      }
+    } else {
+      this.unsealedSince = undefined;
+    }
+    await this.sleep(Math.min(this.opts.sealIntervalMs, 200));
+  }
+
+  private async packSegment(segmentNo: number): Promise<void> {
+    const committedSeq = this.remote.head.lastSeq;
+    const records = (await this.log.readSegment(segmentNo)).filter((r) => r.seq > committedSeq);
+    if (records.length === 0) {
+      // Already in the store (a crash after the commit, before the release): just release.
+      await this.host.beforeRelease();
+      await this.log.releaseThrough(committedSeq);
+      return;
+    }
+    for (const content of packRecords(records, this.opts.objectBytes)) {
+      await this.waitForSlot();
+      if (this.stopped) return;
+      const objNo = this.nextObjNo++;
+      const enc = encodeDataObject({ ...content, objNo, epoch: this.remote.owner.epoch });
+      const q: QueuedObject = { header: enc.header, body: Buffer.concat(enc.parts, enc.bytes), done: false };
+      this.queue.push(q);
+      void this.upload(q);
+    }
+  }
+
+  private waitForSlot(): Promise<void> {
+    if (this.inFlightCount() < this.opts.concurrency || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => this.slotWaiters.push(resolve));
+  }
+
+  private inFlightCount(): number {
+    let n = 0;
+    for (const q of this.queue) if (!q.done) n++;
+    return n;
+  }
+
+  private async upload(q: QueuedObject): Promise<void> {
+    const key = this.remote.objectKey(q.header.objNo, q.header.epoch);
+    this.stats.inFlight++;
+    for (let attempt = 0; !this.stopped && !this.fatal; attempt++) {
+      try {
+        await this.limiter.take(q.body.length);
+        await this.remote.store.put(key, q.body);
+        q.done = true;
+        this.stats.cloudBytesUploaded += q.body.length;
+        this.stats.objectsUploaded++;
+        break;
+      } catch (err) {
+        this.stats.retries++;
+        this.noteError(err);
+        await delay(backoff(attempt, this.opts.retryBaseMs, this.opts.retryMaxMs));
+      }
+    }
+    this.stats.inFlight--;
+    const w = this.slotWaiters.shift();
+    if (w) w();
+    void this.tryCommit();
+  }
+
+  /** Commit a head over the longest prefix of durable objects. One commit at a time. */
+  private async tryCommit(): Promise<void> {
+    if (this.committing || this.fatal) return;
+    this.committing = true;
+    try {
+      for (;;) {
+        let n = 0;
+        while (n < this.queue.length && this.queue[n]!.done) n++;
+        if (n === 0 || this.stopped) return;
+        const batch = this.queue.slice(0, n);
+        const headers = batch.map((q) => q.header);
+        const last = headers[headers.length - 1]!;
+        for (const h of headers) this.remote.applyObject(h);
+        let checkpointObjectNo = this.remote.head.checkpointObjectNo;
+        if (last.objNo - checkpointObjectNo >= this.opts.checkpointEveryObjects) {
+          await this.retrying(() => this.remote.writeCheckpoint(last.objNo));
+          checkpointObjectNo = last.objNo;
+        }
+        const head = await this.retrying(() =>
+          this.remote.commitHead({ lastSeq: last.lastSeq, lastObjectNo: last.objNo, checkpointObjectNo }),
+        );
+        this.queue.splice(0, n);
+        this.stats.lastCommitAt = head.committedAt;
+        await this.host.onCommitted(head, batch.map((q) => ({ header: q.header, body: q.body })));
+        await this.host.beforeRelease();
+        await this.log.releaseThrough(head.lastSeq);
+        this.commitWaiters = this.commitWaiters.filter((w) => {
+          if (w.seq > head.lastSeq) return true;
+          w.resolve(head);
+          return false;
+        });
+      }
+    } catch (err) {
+      if (err instanceof TidegateError && (err.code === ErrorCode.VolumeOwned || err.code === ErrorCode.VolumeFailed)) this.setFatal(err);
+      else {
+        this.noteError(err);
+        // Local trouble after a commit (cache, release): try again shortly rather than stall.
+        setTimeout(() => void this.tryCommit(), this.opts.retryMaxMs).unref();
+      }
+    } finally {
+      this.committing = false;
+    }
+  }
+
+  /** Retry a store operation until it succeeds; fencing errors pass through. */
+  private async retrying<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (hasCode(err, ErrorCode.VolumeOwned) || this.stopped) throw err;
+        this.stats.retries++;
+        this.noteError(err);
+        await delay(backoff(attempt, this.opts.retryBaseMs, this.opts.retryMaxMs));
+      }
+    }
+  }
+
+  private setFatal(err: TidegateError): void {
+    if (this.fatal) return;
+    this.fatal = err;
+    this.noteError(err);
+    for (const w of this.commitWaiters.splice(0)) w.reject(err);
+    this.host.onFatal(err);
+  }
+
+  private noteError(err: unknown): void {
+    const msg = err instanceof Error ? err.message : String(err);
+    this.stats.lastError = msg;
+    this.stats.lastErrorAt = new Date().toISOString();
+    this.host.onWarning('upload: error (will retry)', { error: msg });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.wake = undefined;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        this.wake = undefined;
+        resolve();
+      };
+    });
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Exponential backoff with full jitter. */
+export function backoff(attempt: number, baseMs: number, maxMs: number): number {
+  const cap = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 20));
+  return Math.floor(Math.random() * cap) + 1;
+}

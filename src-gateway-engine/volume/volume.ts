@@ -1,0 +1,375 @@
+/**
+ * A volume: joins the write log, the overlay, the cache (cached mode) or the primary disk
+ * (stored mode), the remote image and the uploader behind the BlockDevice interface.
+ * Cached and stored modes differ only in where reads of uploaded data come from and in
+ * keeping the primary disk up to date.
+ *
+ * Every change becomes one block-aligned log record (partial blocks are read-modify-written
+ * under a range lock), so everything below the volume works on whole 4 KiB blocks.
+ *
+ * Read order, cached mode: overlay (log) → pending trim → cache → block map → ranged GET
+ * (fills the cache) → zeroes. Stored mode reads the primary disk, which every write updates
+ * before it is acknowledged.
+ */
+import { ErrorCode, TidegateError, hasCode } from '../errors/index.js';
+import type { BlockDevice, BlockExtent, WriteOptions, WriteZeroesOptions } from '../device/block-device.js';
+import type { DataObjectHeader } from '../remote/data-object.js';
+import { locationObject, locationOffset } from '../remote/block-map.js';
+import { BLOCK_SIZE, ExtentKind } from '../remote/remote-format.js';
+import type { RemoteVolume } from '../remote/remote-volume.js';
+import type { VolumeHead } from '../remote/volume-head.js';
+import { Uploader, type UploaderOptions } from '../upload/uploader.js';
+import type { WriteLog } from '../writelog/write-log.js';
+import { RecordKind } from '../writelog/write-log-format.js';
+import type { PrimaryDisk } from './primary-disk.js';
+import { RangeLock } from './range-lock.js';
+import { WriteOverlay } from './write-overlay.js';
+
+/** What the volume needs of the block cache. */
+export interface VolumeCache {
+  get(volumeId: string, block: number): Promise<Buffer | undefined>;
+  put(volumeId: string, block: number, data: Buffer, options: { dirty: boolean }): Promise<boolean>;
+  invalidate(volumeId: string, block: number): void | Promise<void>;
+  invalidateRange(volumeId: string, firstBlock: number, count: number): void | Promise<void>;
+}
+
+export interface VolumeLogger {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface VolumeParts {
+  remote: RemoteVolume;
+  log: WriteLog;
+  /** Records found in the log at open, in sequence order. */
+  replayed: Array<{ seq: number; kind: RecordKind; offset: number; length: number; segmentNo: number; dataPosition: number }>;
+  cache: VolumeCache | undefined;
+  primary: PrimaryDisk | undefined;
+  upload: UploaderOptions;
+  durableEveryWrite: boolean;
+  logger: VolumeLogger;
+}
+
+/** Counters of one volume. */
+export interface VolumeCounters {
+  readOps: number;
+  writeOps: number;
+  readBytes: number;
+  writeBytes: number;
+  cacheHits: number;
+  cacheMisses: number;
+  cloudBytesDownloaded: number;
+}
+
+export class Volume implements BlockDevice {
+  readonly name: string;
+  readonly size: number;
+  readonly blockSize = BLOCK_SIZE;
+  readonly mode: 'cached' | 'stored';
+  readonly counters: VolumeCounters = { readOps: 0, writeOps: 0, readBytes: 0, writeBytes: 0, cacheHits: 0, cacheMisses: 0, cloudBytesDownloaded: 0 };
+  readonly remote: RemoteVolume;
+  readonly log: WriteLog;
+  readonly uploader: Uploader;
+  private readonly overlay = new WriteOverlay();
+  private readonly cache: VolumeCache | undefined;
+  private readonly primary: PrimaryDisk | undefined;
+  private readonly locks = new RangeLock();
+  private readonly durableEveryWrite: boolean;
+  private readonly logger: VolumeLogger;
+  private failure: TidegateError | undefined;
+  /** Bumped by every change; a read only fills the cache if no change raced it. */
+  private changeCounter = 0;
+  private closed = false;
+
+  private constructor(p: VolumeParts) {
+    this.remote = p.remote;
+    this.log = p.log;
+    this.cache = p.cache;
+    this.primary = p.primary;
+    this.durableEveryWrite = p.durableEveryWrite;
+    this.logger = p.logger;
+    this.name = p.remote.descriptor.name;
+    this.size = p.remote.descriptor.sizeBytes;
+    this.mode = p.remote.descriptor.mode;
+    this.uploader = new Uploader(p.log, p.remote, {
+      onCommitted: (head, objects) => this.onCommitted(head, objects),
+      beforeRelease: async () => {
+        await this.primary?.sync();
+      },
+      onFatal: (err) => this.failStop(err),
+      onWarning: (msg, fields) => this.logger.warn(msg, { volume: this.name, ...fields }),
+    }, p.upload);
+  }
+
+  /** Assemble a volume from its opened parts and replay the log into the overlay (and disk). */
+  static async assemble(p: VolumeParts): Promise<Volume> {
+    const v = new Volume(p);
+    const committed = p.remote.head.lastSeq;
+    let applied = 0;
+    for (const r of p.replayed) {
+      if (r.seq <= committed) continue;
+      applied++;
+      const first = r.offset / BLOCK_SIZE;
+      const count = r.length / BLOCK_SIZE;
+      if (r.kind === RecordKind.Write) {
+        v.overlay.setWrite(first, count, r.seq, r.segmentNo, r.dataPosition, BLOCK_SIZE);
+        if (v.primary) await v.primary.write(r.offset, await p.log.readData(r.segmentNo, r.dataPosition, r.length));
+      } else {
+        v.overlay.setTrim(first, count, r.seq);
+        if (v.primary) await v.primary.zero(r.offset, r.length);
+      }
+      if (v.cache) await v.cache.invalidateRange(p.remote.descriptor.volumeId, first, count);
+    }
+    if (applied > 0) p.logger.info('write log replayed', { volume: v.name, records: applied, afterSeq: committed });
+    v.uploader.start();
+    return v;
+  }
+
+  /** The volume's fail-stop error, if it stopped. */
+  get failed(): TidegateError | undefined {
+    return this.failure ?? this.log.failed;
+  }
+
+  /** Blocks with changes not yet in the store. */
+  get dirtyBlocks(): number {
+    return this.overlay.blockCount;
+  }
+
+  async read(offset: number, length: number): Promise<Buffer> {
+    this.throwIfFailed();
+    this.counters.readOps++;
+    this.counters.readBytes += length;
+    if (length === 0) return Buffer.alloc(0);
+    if (this.primary) return this.primary.read(offset, length);
+    const first = Math.floor(offset / BLOCK_SIZE);
+    const last = Math.floor((offset + length - 1) / BLOCK_SIZE);
+    const blocks = await this.readBlocks(first, last - first + 1);
+    const start = offset - first * BLOCK_SIZE;
+    return blocks.subarray(start, start + length);
+  }
+
+  async write(offset: number, data: Buffer, options?: WriteOptions): Promise<void> {
+    this.throwIfFailed();
+    this.counters.writeOps++;
+    this.counters.writeBytes += data.length;
+    if (data.length === 0) return;
+    await this.change(RecordKind.Write, offset, data.length, data, options?.fua ?? false);
+  }
+
+  async flush(): Promise<void> {
+    this.throwIfFailed();
+    await this.log.sync();
+  }
+
+  async trim(offset: number, length: number, options?: WriteOptions): Promise<void> {
+    this.throwIfFailed();
+    if (length === 0) return;
+    await this.change(RecordKind.Trim, offset, length, undefined, options?.fua ?? false);
+  }
+
+  async writeZeroes(offset: number, length: number, options?: WriteZeroesOptions): Promise<void> {
+    this.throwIfFailed();
+    if (length === 0) return;
+    await this.change(RecordKind.Zero, offset, length, undefined, options?.fua ?? false);
+  }
+
+  async blockStatus(offset: number, length: number): Promise<BlockExtent[]> {
+    this.throwIfFailed();
+    const first = Math.floor(offset / BLOCK_SIZE);
+    // Answer at most 64 Ki blocks (256 MiB) per call: NBD clients ask again for the rest.
+    const last = Math.min(Math.floor((offset + length - 1) / BLOCK_SIZE), first + 65535);
+    const out: BlockExtent[] = [];
+    let pos = offset;
+    for (let b = first; b <= last; b++) {
+      const allocated = this.overlay.get(b) !== undefined || (!this.overlay.trimmed(b) && this.remote.map.get(b) !== 0);
+      const end = Math.min((b + 1) * BLOCK_SIZE, offset + length);
+      const prev = out[out.length - 1];
+      if (prev && prev.hole === !allocated) prev.length += end - pos;
+      else out.push({ length: end - pos, hole: !allocated, zero: !allocated });
+      pos = end;
+    }
+    return out;
+  }
+
+  /**
+   * `volume sync`: resolve once every write acknowledged before the call is inside a committed
+   * recovery point; returns that head.
+   */
+  async sync(): Promise<VolumeHead> {
+    this.throwIfFailed();
+    return this.uploader.waitForCommit(this.log.lastSequence);
+  }
+
+  /** Stop uploading, flush the log. Un-uploaded data stays in the log for the next open. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.uploader.stop();
+    await this.log.close();
+    await this.primary?.sync().catch(() => undefined);
+    await this.primary?.close();
+  }
+
+  /** Restore: write data straight to a stored volume's primary disk (not logged: it is already in the store). */
+  async writeThroughToPrimary(offset: number, data: Buffer): Promise<void> {
+    if (!this.primary) throw new TidegateError(ErrorCode.NotSupported, `volume ${this.name} has no primary disk`);
+    await this.primary.write(offset, data);
+  }
+
+  /** Time since the newest recovery point, or 0 when everything is uploaded. */
+  timeSinceLastRecoveryPointMs(now = Date.now()): number {
+    if (this.log.lastSequence <= this.remote.head.lastSeq) return 0;
+    return Math.max(0, now - Date.parse(this.remote.head.committedAt));
+  }
+
+  private throwIfFailed(): void {
+    const f = this.failed;
+    if (f) throw f;
+    if (this.closed) throw new TidegateError(ErrorCode.ShuttingDown, `volume ${this.name} is closed`);
+  }
+
+  private failStop(err: TidegateError): void {
+    if (this.failure) return;
+    this.failure = err.code === ErrorCode.VolumeOwned || err.code === ErrorCode.VolumeFailed
+      ? err
+      : new TidegateError(ErrorCode.VolumeFailed, `volume ${this.name} stopped: ${err.message}`, { cause: err });
+    this.logger.error('volume fail-stopped', { volume: this.name, error: this.failure.message, code: this.failure.code });
+  }
+
+  /** One change (write, trim, zero): align, log, then update overlay, cache and disk. */
+  private async change(kind: RecordKind, offset: number, length: number, data: Buffer | undefined, fua: boolean): Promise<void> {
+    const first = Math.floor(offset / BLOCK_SIZE);
+    const last = Math.floor((offset + length - 1) / BLOCK_SIZE);
+    const release = await this.locks.acquire(first, last);
+    try {
+      this.changeCounter++;
+      const alignedOffset = first * BLOCK_SIZE;
+      const alignedLength = (last - first + 1) * BLOCK_SIZE;
+      const aligned = offset === alignedOffset && length === alignedLength;
+      let recKind = kind;
+      let payload = data;
+      if (!aligned) {
+        // Partial blocks: read the edges, patch, and log whole blocks (a partial trim is a zero-write).
+        payload = await this.readModify(first, last, offset, length, data);
+        recKind = RecordKind.Write;
+      }
+      const durable = fua || this.durableEveryWrite;
+      const rec = await this.log.append(recKind, alignedOffset, alignedLength, recKind === RecordKind.Write ? payload : undefined, durable);
+      const count = last - first + 1;
+      if (recKind === RecordKind.Write) this.overlay.setWrite(first, count, rec.seq, rec.segmentNo, rec.dataPosition, BLOCK_SIZE);
+      else this.overlay.setTrim(first, count, rec.seq);
+      if (this.cache) await this.cache.invalidateRange(this.remote.descriptor.volumeId, first, count);
+      if (this.primary) {
+        if (recKind === RecordKind.Write) await this.primary.write(alignedOffset, payload!);
+        else await this.primary.zero(alignedOffset, alignedLength);
+      }
+      this.uploader.poke();
+    } catch (err) {
+      if (hasCode(err, ErrorCode.VolumeFailed)) this.failStop(err);
+      throw err;
+    } finally {
+      release();
+    }
+  }
+
+  private async readModify(first: number, last: number, offset: number, length: number, data: Buffer | undefined): Promise<Buffer> {
+    const buf = Buffer.alloc((last - first + 1) * BLOCK_SIZE);
+    const head = this.primary ? await this.primary.read(first * BLOCK_SIZE, BLOCK_SIZE) : await this.readBlocks(first, 1);
+    head.copy(buf, 0);
+    if (last !== first) {
+      const tail = this.primary ? await this.primary.read(last * BLOCK_SIZE, BLOCK_SIZE) : await this.readBlocks(last, 1);
+      tail.copy(buf, (last - first) * BLOCK_SIZE);
+    }
+    const at = offset - first * BLOCK_SIZE;
+    if (data) data.copy(buf, at);
+    else buf.fill(0, at, at + length);
+    return buf;
+  }
+
+  /** Read whole blocks (cached mode). */
+  private async readBlocks(first: number, count: number): Promise<Buffer> {
+    const out = Buffer.alloc(count * BLOCK_SIZE);
+    const volumeId = this.remote.descriptor.volumeId;
+    const changesAtStart = this.changeCounter;
+    let i = 0;
+    while (i < count) {
+      const b = first + i;
+      const entry = this.overlay.get(b);
+      if (entry) {
+        // Gather consecutive blocks that sit consecutively in the same segment.
+        let n = 1;
+        while (i + n < count) {
+          const e = this.overlay.get(b + n);
+          if (!e || e.segmentNo !== entry.segmentNo || e.position !== entry.position + n * BLOCK_SIZE) break;
+          n++;
+        }
+        try {
+          const data = await this.log.readData(entry.segmentNo, entry.position, n * BLOCK_SIZE);
+          data.copy(out, i * BLOCK_SIZE);
+          i += n;
+        } catch (err) {
+          if (!hasCode(err, ErrorCode.NotFound)) throw err;
+          // The segment was released after its upload: look the block up again.
+        }
+        continue;
+      }
+      if (this.overlay.trimmed(b)) {
+        i++;
+        continue;
+      }
+      const cached = this.cache ? await this.cache.get(volumeId, b) : undefined;
+      if (cached) {
+        this.counters.cacheHits++;
+        cached.copy(out, i * BLOCK_SIZE);
+        i++;
+        continue;
+      }
+      const loc = this.remote.map.get(b);
+      if (loc === 0) {
+        i++;
+        continue;
+      }
+      this.counters.cacheMisses++;
+      const objNo = locationObject(loc);
+      const off = locationOffset(loc);
+      let n = 1;
+      while (i + n < count && n < 256) {
+        const bn = b + n;
+        if (this.overlay.get(bn) || this.overlay.trimmed(bn) || this.remote.map.get(bn) !== loc + n) break;
+        n++;
+      }
+      const data = await this.remote.readObjectBlocks(objNo, off, n);
+      this.counters.cloudBytesDownloaded += data.length;
+      data.copy(out, i * BLOCK_SIZE);
+      if (this.cache && this.changeCounter === changesAtStart) {
+        for (let k = 0; k < n; k++) await this.cache.put(volumeId, b + k, data.subarray(k * BLOCK_SIZE, (k + 1) * BLOCK_SIZE), { dirty: false });
+      }
+      i += n;
+    }
+    return out;
+  }
+
+  /** A head was committed: the map has the objects; drop overlay entries and warm the cache. */
+  private async onCommitted(head: VolumeHead, objects: Array<{ header: DataObjectHeader; body: Buffer }>): Promise<void> {
+    const volumeId = this.remote.descriptor.volumeId;
+    const touched: number[] = [];
+    for (const { header, body } of objects) {
+      for (const e of header.extents) {
+        if (e.kind !== ExtentKind.Data) continue;
+        for (let k = 0; k < e.blockCount; k++) {
+          const b = e.firstBlock + k;
+          touched.push(b);
+          const entry = this.overlay.get(b);
+          // Only cache data that is still the newest for the block.
+          if (this.cache && (!entry || entry.seq <= head.lastSeq)) {
+            const at = (e.dataBlock + k) * BLOCK_SIZE;
+            const ok = await this.cache.put(volumeId, b, body.subarray(at, at + BLOCK_SIZE), { dirty: false });
+            if (!ok) await this.cache.invalidate(volumeId, b);
+          }
+        }
+      }
+    }
+    this.overlay.commitThrough(head.lastSeq, touched);
+  }
+}

@@ -1,0 +1,597 @@
+/**
+ * The write log (AWS calls it the upload buffer): DURABILITY IS DECIDED HERE, AND ONLY HERE.
+ *
+ * Every change to a volume is appended here, in sequence order, before it is acknowledged.
+ * Appends are group-committed: one writer loop takes every pending record, writes them with
+ * one writev at the end of the current segment, and calls fdatasync once if any of them asked
+ * for durability (FUA, or a FLUSH via `sync()`), or on every batch with syncPolicy 'always'.
+ *
+ * Crash semantics, in plain words:
+ * - syncPolicy 'flush' (default): a write acknowledged without FUA is in the OS page cache. It
+ *   survives kill -9 of the engine, but not power loss. A FUA write, and every write acked
+ *   before an acked flush, survives both.
+ * - syncPolicy 'always': every acknowledged write survives power loss; slower.
+ * - Replay stops at the first record that is torn, fails its CRC or breaks the sequence, and
+ *   discards everything after it (later segments too), so what survives is always a prefix.
+ * - A failed write or fdatasync fail-stops the log (fsyncgate: the page cache can no longer be
+ *   trusted): every pending and later append fails with VOLUME_FAILED until a restart replays.
+ *
+ * Segments: the open segment takes appends; at `segmentBytes` (or on `seal()`) it is fsynced,
+ * closed and handed to the uploader. Sealed segments are deleted by `releaseThrough(seq)` once
+ * the object store holds a recovery point covering them. The bytes of all segments on disk
+ * count against `capacityBytes`; an append that does not fit waits (back-pressure), it never
+ * fails for fullness.
+ */
+import { mkdir, open, readdir, readFile, rm, truncate, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { ErrorCode, TidegateError } from '../errors/index.js';
+import {
+  RECORD_HEADER_BYTES,
+  RECORD_MAGIC,
+  RecordKind,
+  SEGMENT_FORMAT_VERSION,
+  SEGMENT_HEADER_BYTES,
+  SEGMENT_SIGNATURE,
+  parseSegmentFileName,
+  segmentFileName,
+} from './write-log-format.js';
+
+/** A record as the log knows it: where its data sits in which segment. */
+export interface LogRecord {
+  seq: number;
+  kind: RecordKind;
+  offset: number;
+  length: number;
+  segmentNo: number;
+  /** File position of the record's data (writes only). */
+  dataPosition: number;
+}
+
+/** A sealed segment waiting for upload. */
+export interface SealedSegment {
+  segmentNo: number;
+  firstSeq: number;
+  lastSeq: number;
+  bytes: number;
+}
+
+/** Hooks for tests to make the disk fail. */
+export interface WriteLogFaults {
+  failWrite?: () => boolean;
+  failSync?: () => boolean;
+}
+
+export interface WriteLogOptions {
+  dir: string;
+  capacityBytes: number;
+  segmentBytes: number;
+  syncPolicy: 'flush' | 'always';
+  /** New records are numbered after this (the remote's newest sequence), or after the log's own newest. */
+  afterSeq: number;
+  faults?: WriteLogFaults;
+  onWarning?: (msg: string, fields: Record<string, unknown>) => void;
+}
+
+interface Pending {
+  header: Buffer;
+  data: Buffer | undefined;
+  record: LogRecord;
+  durable: boolean;
+  resolve: (r: LogRecord) => void;
+  reject: (e: unknown) => void;
+}
+
+interface OpenSegment {
+  segmentNo: number;
+  fh: FileHandle;
+  size: number;
+  firstSeq: number;
+  lastSeq: number;
+}
+
+/** The result of opening a log: the log, and the records found on disk in sequence order. */
+export interface OpenedWriteLog {
+  log: WriteLog;
+  replayed: LogRecord[];
+  /** Bytes of torn or corrupt tail that replay discarded. */
+  discardedBytes: number;
+}
+
+export class WriteLog {
+  private readonly opts: WriteLogOptions;
+  private nextSeq: number;
+  private current: OpenSegment | undefined;
+  private readonly sealed: SealedSegment[] = [];
+  private segmentBytesOnDisk = new Map<number, number>();
+  private pending: Pending[] = [];
+  private pendingBytes = 0;
+  private writing = false;
+  private syncWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  private spaceWaiters: Array<() => void> = [];
+  private sealedWaiters: Array<() => void> = [];
+  private failure: TidegateError | undefined;
+  private closed = false;
+  private readHandles = new Map<number, Promise<FileHandle>>();
+  private nextSegmentNo: number;
+
+  private constructor(opts: WriteLogOptions, nextSeq: number, nextSegmentNo: number) {
+    this.opts = opts;
+    this.nextSeq = nextSeq;
+    this.nextSegmentNo = nextSegmentNo;
+  }
+
+  /** Open (or create) a log folder and replay it. */
+  static async open(opts: WriteLogOptions): Promise<OpenedWriteLog> {
+    await mkdir(opts.dir, { recursive: true });
+    const names = (await readdir(opts.dir)).map((n) => [n, parseSegmentFileName(n)] as const);
+    const segmentNos = names.flatMap(([, no]) => (no === undefined ? [] : [no])).sort((a, b) => a - b);
+    const replayed: LogRecord[] = [];
+    const sealed: SealedSegment[] = [];
+    const sizes = new Map<number, number>();
+    let discardedBytes = 0;
+    let expectSeq: number | undefined;
+    let broken = false;
+    for (const segmentNo of segmentNos) {
+      const path = join(opts.dir, segmentFileName(segmentNo));
+      if (broken) {
+        const bytes = (await readFile(path)).length;
+        discardedBytes += bytes;
+        opts.onWarning?.('write log: discarding segment after a torn record', { segmentNo, bytes });
+        await rm(path, { force: true });
+        continue;
+      }
+      const buf = await readFile(path);
+      const scan = scanSegment(buf, segmentNo, expectSeq);
+      for (const r of scan.records) replayed.push(r);
+      if (scan.records.length > 0) expectSeq = scan.records[scan.records.length - 1]!.seq + 1;
+      if (scan.validBytes < buf.length) {
+        broken = true;
+        discardedBytes += buf.length - scan.validBytes;
+        opts.onWarning?.('write log: torn or corrupt tail discarded', {
+          segmentNo,
+          validBytes: scan.validBytes,
+          discardedBytes: buf.length - scan.validBytes,
+          reason: scan.stopReason,
+        });
+        if (scan.validBytes < SEGMENT_HEADER_BYTES) {
+          await rm(path, { force: true });
+          continue;
+        }
+        await truncate(path, scan.validBytes);
+      }
+      if (scan.records.length === 0) {
+        await rm(path, { force: true });
+        continue;
+      }
+      sizes.set(segmentNo, scan.validBytes);
+      sealed.push({
+        segmentNo,
+        firstSeq: scan.records[0]!.seq,
+        lastSeq: scan.records[scan.records.length - 1]!.seq,
+        bytes: scan.validBytes,
+      });
+    }
+    const lastLocal = replayed.length > 0 ? replayed[replayed.length - 1]!.seq : 0;
+    const nextSeq = Math.max(lastLocal, opts.afterSeq) + 1;
+    const nextSegmentNo = (segmentNos.length > 0 ? segmentNos[segmentNos.length - 1]! : 0) + 1;
+    const log = new WriteLog(opts, nextSeq, nextSegmentNo);
+    log.sealed.push(...sealed);
+    log.segmentBytesOnDisk = sizes;
+    await fsyncDir(opts.dir);
+    return { log, replayed, discardedBytes };
+  }
+
+  /** Sequence number the next append will get. */
+  get nextSequence(): number {
+    return this.nextSeq;
+  }
+
+  /** Newest sequence number handed out (0 when none). */
+  get lastSequence(): number {
+    return this.nextSeq - 1;
+  }
+
+  /** Bytes of log on disk plus bytes queued for it. */
+  get usedBytes(): number {
+    let total = this.pendingBytes;
+    for (const b of this.segmentBytesOnDisk.values()) total += b;
+    return total;
+  }
+
+  get capacityBytes(): number {
+    return this.opts.capacityBytes;
+  }
+
+  /** Appends waiting for log space (back-pressure in effect when > 0). */
+  get queuedWrites(): number {
+    return this.spaceWaiters.length;
+  }
+
+  /** Set once the log has fail-stopped. */
+  get failed(): TidegateError | undefined {
+    return this.failure;
+  }
+
+  /** Sealed segments not yet released, oldest first. */
+  get sealedSegments(): readonly SealedSegment[] {
+    return this.sealed;
+  }
+
+  /** True when the open segment holds records that are not sealed yet. */
+  get hasUnsealedRecords(): boolean {
+    return this.current !== undefined && this.current.lastSeq >= this.current.firstSeq;
+  }
+
+  /**
+   * Append one record. Resolves once it is written (and, if `durable` or policy 'always',
+   * fdatasynced). Records are numbered and written in call order.
+   */
+  async append(kind: RecordKind, offset: number, length: number, data: Buffer | undefined, durable: boolean): Promise<LogRecord> {
+    this.throwIfUnusable();
+    const size = RECORD_HEADER_BYTES + (data?.length ?? 0);
+    if (size > this.opts.segmentBytes) {
+      throw new TidegateError(ErrorCode.InvalidArgument, `write log: a ${size}-byte record exceeds the segment size ${this.opts.segmentBytes}`);
+    }
+    if (this.spaceWaiters.length > 0 || this.usedBytes + size > this.opts.capacityBytes) {
+      await this.waitForSpace(size);
+      this.throwIfUnusable();
+    }
+    const seq = this.nextSeq++;
+    const header = Buffer.allocUnsafe(RECORD_HEADER_BYTES);
+    const dataCrc = data && data.length > 0 ? crc32(data) : 0;
+    encodeRecordHeader(header, kind, seq, offset, length, dataCrc);
+    const record: LogRecord = { seq, kind, offset, length, segmentNo: 0, dataPosition: 0 };
+    this.pendingBytes += size;
+    return new Promise<LogRecord>((resolve, reject) => {
+      this.pending.push({ header, data, record, durable, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Make every record appended so far durable (the FLUSH path). */
+  async sync(): Promise<void> {
+    this.throwIfUnusable();
+    return new Promise<void>((resolve, reject) => {
+      this.syncWaiters.push({ resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Seal the open segment if it holds records, so the uploader can take it. */
+  async seal(): Promise<void> {
+    this.throwIfUnusable();
+    // Run through the writer loop so a seal never lands between a batch's write and its sync.
+    await this.sync();
+    if (this.writing) await this.idle();
+    await this.sealCurrent();
+  }
+
+  /** Wait until a sealed segment exists or the timeout passes. */
+  waitForSealed(timeoutMs: number): Promise<void> {
+    if (this.sealed.length > 0 || this.closed || this.failure) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.sealedWaiters = this.sealedWaiters.filter((w) => w !== done);
+        resolve();
+      }, timeoutMs);
+      this.sealedWaiters.push(done);
+    });
+  }
+
+  /** Read every record of a sealed segment, with its data. */
+  async readSegment(segmentNo: number): Promise<Array<LogRecord & { data: Buffer | undefined }>> {
+    const buf = await readFile(join(this.opts.dir, segmentFileName(segmentNo)));
+    const scan = scanSegment(buf, segmentNo, undefined);
+    return scan.records.map((r) => ({
+      ...r,
+      data: r.kind === RecordKind.Write ? buf.subarray(r.dataPosition, r.dataPosition + r.length) : undefined,
+    }));
+  }
+
+  /**
+   * Read `length` bytes of record data at a file position. Throws NOT_FOUND when the segment
+   * was released meanwhile (the caller looks the block up again: it is in the store by then).
+   */
+  async readData(segmentNo: number, position: number, length: number): Promise<Buffer> {
+    let fhp = this.readHandles.get(segmentNo);
+    if (!fhp) {
+      fhp = open(join(this.opts.dir, segmentFileName(segmentNo)), 'r');
+      this.readHandles.set(segmentNo, fhp);
+      fhp.catch(() => this.readHandles.delete(segmentNo));
+    }
+    let fh: FileHandle;
+    try {
+      fh = await fhp;
+    } catch (err) {
+      throw new TidegateError(ErrorCode.NotFound, `write log: segment ${segmentNo} is gone`, { cause: err });
+    }
+    const out = Buffer.allocUnsafe(length);
+    const { bytesRead } = await fh.read(out, 0, length, position);
+    if (bytesRead !== length) throw new TidegateError(ErrorCode.NotFound, `write log: segment ${segmentNo} is gone`);
+    return out;
+  }
+
+  /** Delete sealed segments whose every record is at or below `seq` (they are in the store). */
+  async releaseThrough(seq: number): Promise<number> {
+    let released = 0;
+    while (this.sealed.length > 0 && this.sealed[0]!.lastSeq <= seq) {
+      const seg = this.sealed.shift()!;
+      const fhp = this.readHandles.get(seg.segmentNo);
+      this.readHandles.delete(seg.segmentNo);
+      if (fhp) await fhp.then((fh) => fh.close()).catch(() => undefined);
+      await rm(join(this.opts.dir, segmentFileName(seg.segmentNo)), { force: true });
+      this.segmentBytesOnDisk.delete(seg.segmentNo);
+      released += seg.bytes;
+    }
+    if (released > 0) this.wakeSpaceWaiters();
+    return released;
+  }
+
+  /** Flush, seal and close. Records stay on disk for the next open. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (!this.failure) {
+      await this.sync().catch(() => undefined);
+      if (this.writing) await this.idle();
+      await this.sealCurrent().catch(() => undefined);
+    }
+    this.closed = true;
+    for (const fhp of this.readHandles.values()) await fhp.then((fh) => fh.close()).catch(() => undefined);
+    this.readHandles.clear();
+    if (this.current) await this.current.fh.close().catch(() => undefined);
+    this.current = undefined;
+    const err = new TidegateError(ErrorCode.ShuttingDown, 'write log closed');
+    for (const w of this.spaceWaiters.splice(0)) w();
+    for (const p of this.pending.splice(0)) p.reject(err);
+    for (const w of this.sealedWaiters.splice(0)) w();
+  }
+
+  private throwIfUnusable(): void {
+    if (this.failure) throw this.failure;
+    if (this.closed) throw new TidegateError(ErrorCode.ShuttingDown, 'write log closed');
+  }
+
+  private waitForSpace(size: number): Promise<void> {
+    // The uploader can only drain sealed segments: seal the open one so it can make room.
+    if (this.hasUnsealedRecords && !this.writing) void this.sealCurrent().catch((e) => this.fail(e, 'seal'));
+    return new Promise<void>((resolve) => {
+      const tryGo = (): void => {
+        if (this.closed || this.failure || this.usedBytes + size <= this.opts.capacityBytes || this.logIsEmpty()) {
+          this.spaceWaiters = this.spaceWaiters.filter((w) => w !== tryGo);
+          resolve();
+          // Let the next waiter check too: there may be room for both.
+          queueMicrotask(() => this.wakeSpaceWaiters());
+        }
+      };
+      this.spaceWaiters.push(tryGo);
+    });
+  }
+
+  private logIsEmpty(): boolean {
+    return this.usedBytes === 0;
+  }
+
+  private wakeSpaceWaiters(): void {
+    const first = this.spaceWaiters[0];
+    if (first) first();
+  }
+
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (!this.writing) resolve();
+        else setImmediate(check);
+      };
+      check();
+    });
+  }
+
+  /** The single writer loop: group commit. */
+  private pump(): void {
+    if (this.writing || this.failure) return;
+    if (this.pending.length === 0 && this.syncWaiters.length === 0) return;
+    this.writing = true;
+    void this.writeBatches().finally(() => {
+      this.writing = false;
+      if (this.pending.length > 0 || this.syncWaiters.length > 0) this.pump();
+    });
+  }
+
+  private async writeBatches(): Promise<void> {
+    while ((this.pending.length > 0 || this.syncWaiters.length > 0) && !this.failure) {
+      let seg = this.current;
+      if (!seg || seg.size >= this.opts.segmentBytes) {
+        if (seg) await this.sealCurrent().catch((e) => this.fail(e, 'seal'));
+        if (this.failure) return;
+        seg = await this.openNewSegment().catch((e) => {
+          this.fail(e, 'create segment');
+          return undefined;
+        });
+        if (!seg) return;
+      }
+      // Take records up to the segment's end; the rest waits for the next segment.
+      const batch: Pending[] = [];
+      const buffers: Buffer[] = [];
+      let bytes = 0;
+      while (this.pending.length > 0) {
+        const p = this.pending[0]!;
+        const size = p.header.length + (p.data?.length ?? 0);
+        if (batch.length > 0 && seg.size + bytes + size > this.opts.segmentBytes) break;
+        this.pending.shift();
+        p.record.segmentNo = seg.segmentNo;
+        p.record.dataPosition = seg.size + bytes + p.header.length;
+        batch.push(p);
+        buffers.push(p.header);
+        if (p.data && p.data.length > 0) buffers.push(p.data);
+        bytes += size;
+      }
+      const waiters = this.syncWaiters.splice(0);
+      const needSync = waiters.length > 0 || this.opts.syncPolicy === 'always' || batch.some((p) => p.durable);
+      try {
+        if (bytes > 0) {
+          if (this.opts.faults?.failWrite?.()) throw new Error('injected write failure');
+          await writeAllv(seg.fh, buffers, seg.size);
+        }
+        if (needSync) {
+          if (this.opts.faults?.failSync?.()) throw new Error('injected fdatasync failure');
+          await seg.fh.datasync();
+        }
+      } catch (err) {
+        this.pendingBytes -= bytes;
+        this.fail(err, needSync ? 'fdatasync' : 'write');
+        const e = this.failure!;
+        for (const p of batch) p.reject(e);
+        for (const w of waiters) w.reject(e);
+        return;
+      }
+      this.pendingBytes -= bytes;
+      seg.size += bytes;
+      this.segmentBytesOnDisk.set(seg.segmentNo, seg.size);
+      if (batch.length > 0) {
+        if (seg.firstSeq === 0) seg.firstSeq = batch[0]!.record.seq;
+        seg.lastSeq = batch[batch.length - 1]!.record.seq;
+      }
+      for (const p of batch) p.resolve(p.record);
+      for (const w of waiters) w.resolve();
+    }
+  }
+
+  private fail(err: unknown, what: string): void {
+    if (this.failure) return;
+    const msg = err instanceof Error ? err.message : String(err);
+    this.failure = new TidegateError(ErrorCode.VolumeFailed, `write log ${what} failed (${msg}); the volume stopped to protect its data — restart to replay the log`, { cause: err });
+    for (const p of this.pending.splice(0)) p.reject(this.failure);
+    for (const w of this.syncWaiters.splice(0)) w.reject(this.failure);
+    for (const w of this.spaceWaiters.splice(0)) w();
+    for (const w of this.sealedWaiters.splice(0)) w();
+  }
+
+  private async openNewSegment(): Promise<OpenSegment> {
+    const segmentNo = this.nextSegmentNo++;
+    const path = join(this.opts.dir, segmentFileName(segmentNo));
+    const fh = await open(path, 'wx');
+    const header = Buffer.alloc(SEGMENT_HEADER_BYTES);
+    SEGMENT_SIGNATURE.copy(header, 0);
+    header.writeUInt32LE(SEGMENT_FORMAT_VERSION, 8);
+    writeU64(header, 16, segmentNo);
+    writeU64(header, 24, Date.now());
+    await writeAllv(fh, [header], 0);
+    await fh.datasync();
+    // The new file's directory entry must be durable before any record in it counts as durable.
+    await fsyncDir(this.opts.dir);
+    const seg: OpenSegment = { segmentNo, fh, size: SEGMENT_HEADER_BYTES, firstSeq: 0, lastSeq: -1 };
+    this.current = seg;
+    this.segmentBytesOnDisk.set(segmentNo, seg.size);
+    return seg;
+  }
+
+  private async sealCurrent(): Promise<void> {
+    const seg = this.current;
+    if (!seg || seg.lastSeq < seg.firstSeq || seg.firstSeq === 0) return;
+    this.current = undefined;
+    if (this.opts.faults?.failSync?.()) throw new Error('injected fdatasync failure');
+    await seg.fh.datasync();
+    await seg.fh.close();
+    this.sealed.push({ segmentNo: seg.segmentNo, firstSeq: seg.firstSeq, lastSeq: seg.lastSeq, bytes: seg.size });
+    for (const w of this.sealedWaiters.splice(0)) w();
+  }
+}
+
+/** Scan one segment buffer; stops at the first invalid record. */
+function scanSegment(
+  buf: Buffer,
+  segmentNo: number,
+  expectSeq: number | undefined,
+): { records: LogRecord[]; validBytes: number; stopReason?: string } {
+  const records: LogRecord[] = [];
+  if (buf.length < SEGMENT_HEADER_BYTES || !buf.subarray(0, 8).equals(SEGMENT_SIGNATURE)) {
+    return { records, validBytes: 0, stopReason: 'bad segment header' };
+  }
+  if (buf.readUInt32LE(8) !== SEGMENT_FORMAT_VERSION) {
+    return { records, validBytes: 0, stopReason: `unsupported segment version ${buf.readUInt32LE(8)}` };
+  }
+  let pos = SEGMENT_HEADER_BYTES;
+  let expect = expectSeq;
+  while (pos < buf.length) {
+    if (buf.length - pos < RECORD_HEADER_BYTES) return { records, validBytes: pos, stopReason: 'torn record header' };
+    if (buf.readUInt32LE(pos) !== RECORD_MAGIC) return { records, validBytes: pos, stopReason: 'bad record magic' };
+    if (crc32(buf.subarray(pos, pos + 36)) !== buf.readUInt32LE(pos + 36)) {
+      return { records, validBytes: pos, stopReason: 'record header CRC mismatch' };
+    }
+    const kind = buf.readUInt8(pos + 4) as RecordKind;
+    const seq = readU64(buf, pos + 8);
+    const offset = readU64(buf, pos + 16);
+    const length = buf.readUInt32LE(pos + 24);
+    const dataCrc = buf.readUInt32LE(pos + 28);
+    if (expect !== undefined && seq !== expect) return { records, validBytes: pos, stopReason: `sequence gap (${seq} after ${expect - 1})` };
+    const dataLen = kind === RecordKind.Write ? length : 0;
+    const dataPos = pos + RECORD_HEADER_BYTES;
+    if (buf.length - dataPos < dataLen) return { records, validBytes: pos, stopReason: 'torn record data' };
+    if (dataLen > 0 && crc32(buf.subarray(dataPos, dataPos + dataLen)) !== dataCrc) {
+      return { records, validBytes: pos, stopReason: 'record data CRC mismatch' };
+    }
+    records.push({ seq, kind, offset, length, segmentNo, dataPosition: dataPos });
+    expect = seq + 1;
+    pos = dataPos + dataLen;
+  }
+  return { records, validBytes: pos };
+}
+
+function encodeRecordHeader(h: Buffer, kind: RecordKind, seq: number, offset: number, length: number, dataCrc: number): void {
+  h.writeUInt32LE(RECORD_MAGIC, 0);
+  h.writeUInt8(kind, 4);
+  h.writeUInt8(0, 5);
+  h.writeUInt16LE(0, 6);
+  writeU64(h, 8, seq);
+  writeU64(h, 16, offset);
+  h.writeUInt32LE(length, 24);
+  h.writeUInt32LE(dataCrc, 28);
+  h.writeUInt32LE(0, 32);
+  h.writeUInt32LE(crc32(h.subarray(0, 36)), 36);
+}
+
+/** Write a u64 (exact below 2^53) as lo/hi u32. */
+export function writeU64(buf: Buffer, pos: number, value: number): void {
+  buf.writeUInt32LE(value % 0x1_0000_0000, pos);
+  buf.writeUInt32LE(Math.floor(value / 0x1_0000_0000), pos + 4);
+}
+
+/** Read a u64 written by writeU64. */
+export function readU64(buf: Buffer, pos: number): number {
+  return buf.readUInt32LE(pos) + buf.readUInt32LE(pos + 4) * 0x1_0000_0000;
+}
+
+async function writeAllv(fh: FileHandle, buffers: Buffer[], position: number): Promise<void> {
+  let bufs = buffers;
+  let pos = position;
+  while (bufs.length > 0) {
+    const { bytesWritten } = await fh.writev(bufs, pos);
+    pos += bytesWritten;
+    let skip = bytesWritten;
+    const rest: Buffer[] = [];
+    for (const b of bufs) {
+      if (skip >= b.length) {
+        skip -= b.length;
+        continue;
+      }
+      rest.push(skip > 0 ? b.subarray(skip) : b);
+      skip = 0;
+    }
+    bufs = rest;
+  }
+}
+
+/** fsync a directory so that file creations and deletions in it are durable. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * The `tidegate` command. `serve` runs the gateway in the foreground; every other command
+ * talks to the running gateway through the engine's command API on its local socket.
+ * Errors are one line on stderr and a non-zero exit (2 for usage mistakes).
+ */
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  callEngine,
+  createLogger,
+  formatSize,
+  parseHostPort,
+  parseSize,
+  parseStoreUrl,
+  runEngine,
+  validateEngineConfig,
+  TidegateError,
+  type EngineStatus,
+  type VolumeInfo,
+} from '../../src-gateway-engine/index.js';
+import { loadGatewayId } from './gateway-identity.js';
+import { parseArgs, UsageError } from './parse-args.js';
+
+const USAGE = `usage: tidegate <command> [options]
+
+  serve [--data-dir DIR] [--store URL] [--nbd HOST:PORT|off] [--metrics HOST:PORT|off]
+        [--cache-size SIZE] [--upload-buffer-size SIZE] [--sync-policy flush|always]
+        [--upload-bandwidth RATE] [--log-level debug|info|warn|error]
+  volume create NAME --size SIZE [--mode cached|stored] [--disk PATH]
+  volume list [--json]
+  volume delete NAME
+  volume sync NAME
+  status [--json]
+  recover --store URL [--force]
+  bandwidth set RATE            (bytes per second, e.g. 10MiB; 0 = unlimited)
+
+Every command takes --data-dir DIR (default: $TIDEGATE_DATA_DIR or ~/.local/share/tidegate).
+Store URLs: file:///path (default: DIR/store) or
+  s3://bucket/prefix?endpoint=http://host:port&region=us-east-1&forcePathStyle=true
+  (credentials from the usual AWS environment variables or profile).`;
+
+function defaultDataDir(): string {
+  return process.env.TIDEGATE_DATA_DIR ?? join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'tidegate');
+}
+
+function dataDirOf(flags: Map<string, string | true>): string {
+  const d = flags.get('data-dir');
+  return resolve(typeof d === 'string' ? d : defaultDataDir());
+}
+
+function str(flags: Map<string, string | true>, name: string): string | undefined {
+  const v = flags.get(name);
+  return typeof v === 'string' ? v : undefined;
+}
+
+async function serve(argv: string[]): Promise<void> {
+  const { positional, flags } = parseArgs(
+    argv,
+    ['data-dir', 'store', 'nbd', 'metrics', 'cache-size', 'upload-buffer-size', 'sync-policy', 'upload-bandwidth', 'log-level', 'iscsi', 'console', 'control-plane'],
+    [],
+  );
+  if (positional.length > 0) throw new UsageError(`serve takes no arguments (got ${positional.join(' ')})`);
+  for (const later of ['iscsi', 'console', 'control-plane']) {
+    if (flags.has(later)) throw new UsageError(`--${later} is not available in this version yet`);
+  }
+  const dataDir = dataDirOf(flags);
+  const storeUrl = str(flags, 'store') ?? `file://${join(dataDir, 'store')}`;
+  const listener = (name: string, dflt: number): { host: string; port: number } | null => {
+    const v = str(flags, name);
+    if (v === 'off') return null;
+    return v === undefined ? { host: '127.0.0.1', port: dflt } : parseHostPort(v, '127.0.0.1');
+  };
+  const gatewayId = await loadGatewayId(dataDir);
+  const logLevel = (str(flags, 'log-level') ?? 'info') as 'info';
+  const config = validateEngineConfig({
+    gatewayId,
+    dataDir,
+    store: parseStoreUrl(storeUrl),
+    nbd: listener('nbd', 10809),
+    metrics: listener('metrics', 9109),
+    ...(flags.has('cache-size') ? { cache: { capacityBytes: str(flags, 'cache-size') } } : {}),
+    writeLog: {
+      ...(flags.has('upload-buffer-size') ? { capacityBytes: str(flags, 'upload-buffer-size') } : {}),
+      ...(flags.has('sync-policy') ? { syncPolicy: str(flags, 'sync-policy') as 'flush' } : {}),
+    },
+    ...(flags.has('upload-bandwidth') ? { upload: { bandwidthBytesPerSec: str(flags, 'upload-bandwidth') } } : {}),
+    logLevel,
+  });
+  const logger = createLogger({ level: config.logLevel });
+  const running = await runEngine({ config, logger, handleSignals: true });
+  const a = running.engine.addresses;
+  process.stdout.write(
+    [
+      `Tidegate gateway ${gatewayId} is running (pid ${process.pid}).`,
+      `  data dir: ${dataDir}`,
+      `  store:    ${running.engine.store.description}`,
+      `  NBD:      ${a.nbd ? `nbd://${a.nbd}/<volume>` : 'off'}`,
+      `  metrics:  ${a.metrics ? `http://${a.metrics}/metrics` : 'off'}`,
+      `Create a volume:  tidegate volume create NAME --size 10GiB --data-dir ${dataDir}`,
+      '',
+    ].join('\n'),
+  );
+}
+
+async function volume(argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv;
+  switch (sub) {
+    case 'create': {
+      const { positional, flags } = parseArgs(rest, ['data-dir', 'size', 'mode', 'disk'], []);
+      const name = positional[0];
+      if (!name || positional.length > 1) throw new UsageError('volume create NAME --size SIZE [--mode cached|stored] [--disk PATH]');
+      const size = str(flags, 'size');
+      if (!size) throw new UsageError('volume create needs --size (e.g. --size 10GiB)');
+      const mode = (str(flags, 'mode') ?? 'cached') as 'cached' | 'stored';
+      const disk = str(flags, 'disk');
+      const info = await callEngine(dataDirOf(flags), 'volume.create', {
+        name,
+        sizeBytes: parseSize(size),
+        mode,
+        ...(disk ? { diskPath: resolve(disk) } : {}),
+      });
+      process.stdout.write(`created ${info.mode} volume ${info.name} (${formatSize(info.sizeBytes)}); NBD export "${info.nbdExport}"\n`);
+      return;
+    }
+    case 'list': {
+      const { flags } = parseArgs(rest, ['data-dir'], ['json']);
+      const list = await callEngine(dataDirOf(flags), 'volume.list', {});
+      if (flags.has('json')) process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+      else process.stdout.write(volumeTable(list));
+      return;
+    }
+    case 'delete': {
+      const { positional, flags } = parseArgs(rest, ['data-dir'], []);
+      if (positional.length !== 1) throw new UsageError('volume delete NAME');
+      await callEngine(dataDirOf(flags), 'volume.delete', { name: positional[0]! });
+      process.stdout.write(`deleted volume ${positional[0]}\n`);
+      return;
+    }
+    case 'sync': {
+      const { positional, flags } = parseArgs(rest, ['data-dir'], ['json']);
+      if (positional.length !== 1) throw new UsageError('volume sync NAME');
+      const rp = await callEngine(dataDirOf(flags), 'volume.sync', { name: positional[0]! });
+      if (flags.has('json')) process.stdout.write(`${JSON.stringify(rp)}\n`);
+      else process.stdout.write(`volume ${positional[0]}: recovery point ${rp.headNo} committed at ${rp.committedAt} (through write #${rp.lastSeq})\n`);
+      return;
+    }
+    default:
+      throw new UsageError('volume create|list|delete|sync …');
+  }
+}
+
+function volumeTable(list: VolumeInfo[]): string {
+  if (list.length === 0) return 'no volumes\n';
+  const rows = [['NAME', 'MODE', 'SIZE', 'STATE', 'NOT UPLOADED', 'RECOVERY POINT AGE']];
+  for (const v of list) {
+    rows.push([v.name, v.mode, formatSize(v.sizeBytes), v.state, formatSize(v.metrics.UploadBufferUsedBytes), `${v.metrics.TimeSinceLastRecoveryPoint}s`]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const lines = rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+  const errors = list.filter((v) => v.error).map((v) => `${v.name}: ${v.error}`);
+  return `${[...lines, ...errors].join('\n')}\n`;
+}
+
+async function status(argv: string[]): Promise<void> {
+  const { flags } = parseArgs(argv, ['data-dir'], ['json']);
+  const s: EngineStatus = await callEngine(dataDirOf(flags), 'status', {});
+  if (flags.has('json')) {
+    process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+    return;
+  }
+  const pct = (n: number): string => `${n.toFixed(1)}%`;
+  process.stdout.write(
+    [
+      `gateway ${s.gatewayId} (version ${s.version}, pid ${s.pid}, up since ${s.startedAt})`,
+      `store ${s.store}; NBD ${s.nbd ?? 'off'}; metrics ${s.metrics ?? 'off'}`,
+      `cache: ${formatSize(s.cache.usedBytes)} of ${formatSize(s.cache.capacityBytes)} used, hit ${pct(s.cache.CacheHitPercent)}, dirty ${pct(s.cache.CachePercentDirty)}`,
+      `upload buffer: ${pct(s.uploadBuffer.UploadBufferPercentUsed)} used, ${s.uploadBuffer.QueuedWrites} writes queued, limit ${s.uploadBuffer.bandwidthBytesPerSec === 0 ? 'none' : `${formatSize(s.uploadBuffer.bandwidthBytesPerSec)}/s`}`,
+      '',
+    ].join('\n') + volumeTable(s.volumes),
+  );
+}
+
+async function recover(argv: string[]): Promise<void> {
+  const { flags } = parseArgs(argv, ['data-dir', 'store'], ['force', 'json']);
+  const store = str(flags, 'store');
+  if (!store) throw new UsageError('recover --store URL [--force]');
+  const result = await callEngine(dataDirOf(flags), 'recover', { store: parseStoreUrl(store).url, force: flags.has('force') });
+  if (flags.has('json')) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
+  for (const a of result.adopted) process.stdout.write(`recovered ${a.name} at recovery point ${a.recoveryPoint.headNo} (${a.recoveryPoint.committedAt})\n`);
+  for (const n of result.alreadyPresent) process.stdout.write(`${n}: already on this gateway\n`);
+  if (result.adopted.length === 0 && result.alreadyPresent.length === 0) process.stdout.write('no volumes found in the store\n');
+}
+
+async function bandwidth(argv: string[]): Promise<void> {
+  const { positional, flags } = parseArgs(argv, ['data-dir'], []);
+  if (positional[0] !== 'set' || positional.length !== 2) throw new UsageError('bandwidth set RATE (e.g. 10MiB; 0 = unlimited)');
+  const r = await callEngine(dataDirOf(flags), 'bandwidth.set', { bytesPerSec: parseSize(positional[1]!) });
+  process.stdout.write(r.bytesPerSec === 0 ? 'upload bandwidth: unlimited\n' : `upload bandwidth: ${formatSize(r.bytesPerSec)}/s\n`);
+}
+
+/** Run the CLI; resolves to the exit code (serve resolves once running). */
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'serve':
+        await serve(rest);
+        return -1; // keep running
+      case 'volume':
+        await volume(rest);
+        return 0;
+      case 'status':
+        await status(rest);
+        return 0;
+      case 'recover':
+        await recover(rest);
+        return 0;
+      case 'bandwidth':
+        await bandwidth(rest);
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(`${USAGE}\n`);
+        return cmd === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command ${cmd}`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`tidegate: ${err.message}\n(run "tidegate help" for usage)\n`);
+      return 2;
+    }
+    if (err instanceof TidegateError) {
+      process.stderr.write(`tidegate: error: ${err.message} [${err.code}]\n`);
+      return 1;
+    }
+    process.stderr.write(`tidegate: error: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
