@@ -50,14 +50,19 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('dropVolume' as const), vol: volArb }) },
 );
 
+const TAG = 32;
+
+/** The key and version, padded to 32 bytes and repeated over the whole block. */
 function data(key: Key, version: number): Buffer {
-  const b = Buffer.alloc(BS, 0xa5);
-  b.write(`${key.vol}:${key.block}:${version}:`, 0, 'latin1');
-  return b;
+  const tag = `${key.vol}:${key.block}:${version}:`.padEnd(TAG, '.');
+  return Buffer.from(tag.repeat(BS / TAG), 'latin1');
 }
 
-function parse(b: Buffer): { vol: string; block: number; version: number } {
-  const [vol, block, version] = b.toString('latin1', 0, 32).split(':');
+/** What a block holds; `torn` when its pieces disagree (a mix of two writes). */
+function parse(b: Buffer): { vol: string; block: number; version: number } | 'torn' {
+  const first = b.subarray(0, TAG);
+  for (let off = TAG; off < b.length; off += TAG) if (!b.subarray(off, off + TAG).equals(first)) return 'torn';
+  const [vol, block, version] = first.toString('latin1').split(':');
   return { vol: vol!, block: Number(block), version: Number(version) };
 }
 
@@ -119,7 +124,8 @@ function start(cache: BlockCache, model: Model, op: Op, failures: string[]): Pro
         model.closeWindow(op.key, allowed);
         if (b === undefined) return;
         const got = parse(b);
-        if (got.vol !== op.key.vol || got.block !== op.key.block) failures.push(`get ${Model.id(op.key)} returned ${got.vol}:${got.block}`);
+        if (got === 'torn') failures.push(`get ${Model.id(op.key)} returned a torn block`);
+        else if (got.vol !== op.key.vol || got.block !== op.key.block) failures.push(`get ${Model.id(op.key)} returned ${got.vol}:${got.block}`);
         else if (!allowed.has(got.version)) failures.push(`get ${Model.id(op.key)} returned version ${got.version}, allowed ${[...allowed].join(',')}`);
       });
     }

@@ -3,7 +3,7 @@ import { DeleteBucketCommand, ListMultipartUploadsCommand } from '@aws-sdk/clien
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, TidegateError } from '../errors/index.js';
 import { objectStoreContract } from '../test/support/object-store-contract.js';
-import { createTestBucket, rawClient, removeBucket, s3StoreOptions, s3TestTarget, type TestBucket } from '../test/support/s3-test-bucket.js';
+import { createTestBucket, rawClient, removeBucket, s3StoreOptions, s3TestTarget, uniqueBucketName, type TestBucket } from '../test/support/s3-test-bucket.js';
 import { FaultInjectingStore } from './fault-injecting-store.js';
 import { RetryingStore } from './retrying-store.js';
 import { S3Store } from './s3-store.js';
@@ -44,7 +44,7 @@ describe.skipIf(target.skipReason !== undefined)(`S3Store on radosgw${target.ski
   });
 
   it('ensureBucket creates a missing bucket, and keys live under the prefix', async () => {
-    const name = `${(await createTestBucket(endpoint, 'probe')).name}-new`;
+    const name = uniqueBucketName('ensure');
     const store = new S3Store({ ...s3StoreOptions(endpoint, name), prefix: 'p/q' });
     stores.push(store);
     try {

@@ -64,7 +64,9 @@ export function parseStoreUrl(text: string): StoreConfig {
     }
     if (url.port || url.username || url.password) fail('put the endpoint in ?endpoint=, not in the host part');
     if (url.hash) fail('s3 URLs take no fragment');
-    let prefix = decodeURIComponent(url.pathname.replace(/^\//, ''));
+    // From the raw text: URL parsing would silently resolve '..' and '.' segments.
+    const rawPath = /^s3:\/\/[^/?#]*([^?#]*)/i.exec(text)?.[1] ?? '';
+    let prefix = decodeURIComponent(rawPath.replace(/^\//, ''));
     if (prefix !== '') {
       if (!prefix.endsWith('/')) prefix += '/';
       const segments = prefix.slice(0, -1).split('/');

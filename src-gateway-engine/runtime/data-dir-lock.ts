@@ -2,6 +2,7 @@
  * One engine per data dir: `engine.lock` holds the owner's pid, created exclusively. A lock
  * left by a dead process (kill -9) is taken over; a live one is refused with a clear error.
  */
+import { readFileSync } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, TidegateError } from '../errors/index.js';
@@ -40,8 +41,14 @@ export async function acquireDataDirLock(dataDir: string): Promise<DataDirLock> 
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A killed process that its parent has not reaped yet (a zombie) still answers signal 0.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
   }
 }

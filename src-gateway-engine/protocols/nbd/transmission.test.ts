@@ -259,6 +259,14 @@ describe('NBD transmission, structured replies', () => {
     expect(single.payload.length).toBe(8 + 256 * KiB);
   });
 
+  it('answers a zero-length read with a NONE chunk', async () => {
+    const { port } = await setup();
+    const c = await attach(port, { structured: true });
+    c.request(NBD_CMD_READ, 5n, 0n, 0);
+    const chunk = await c.readStructuredChunk();
+    expect([chunk.type, chunk.flags, chunk.handle, chunk.payload.length]).toEqual([0, NBD_REPLY_FLAG_DONE, 5n, 0]);
+  });
+
   it('answers a failed read with an ERROR chunk carrying a message', async () => {
     const { port } = await setup();
     const c = await attach(port, { structured: true });

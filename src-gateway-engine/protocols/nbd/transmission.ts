@@ -20,6 +20,7 @@ import {
   NBD_REPLY_FLAG_DONE,
   NBD_REPLY_TYPE_BLOCK_STATUS,
   NBD_REPLY_TYPE_ERROR,
+  NBD_REPLY_TYPE_NONE,
   NBD_REPLY_TYPE_OFFSET_DATA,
   NBD_REPLY_TYPE_OFFSET_HOLE,
   NBD_REQUEST_MAGIC,
@@ -43,6 +44,9 @@ import type { ReceiveBuffer } from './receive-buffer.js';
  *     stops until replies drain;
  *   - replies written in the same tick are corked together and flushed with one writev;
  *     payloads are written as the device returned them, never concatenated.
+ *
+ * WRITE payloads are views of the socket's receive chunks (Node allocates a fresh buffer
+ * per socket read), so a device may keep them after the write resolves.
  *
  * Bad requests get an errno and the connection goes on; a WRITE whose payload we will
  * not execute is still read (and dropped) to stay in sync. Only a broken stream — bad
@@ -108,6 +112,7 @@ function allowedFlags(type: number, structured: boolean): number {
 }
 
 const EMPTY_EXTENTS: BlockExtent[] = [];
+const EMPTY = Buffer.alloc(0);
 
 /** Runs the transmission phase over one socket. */
 export class Transmission {
@@ -330,8 +335,9 @@ export class Transmission {
       req.length > this.config.maxBlockSize
     ) {
       const data = await this.device.read(req.offset, req.length);
-      if (this.structured) this.sendChunk(req, NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_OFFSET_DATA, req.offset, data);
-      else this.sendSimple(req, 0, data);
+      if (!this.structured) this.sendSimple(req, 0, data);
+      else if (data.length === 0) this.sendStructured(req, NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_NONE, EMPTY);
+      else this.sendChunk(req, NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_OFFSET_DATA, req.offset, data);
       return;
     }
     // Structured and large: answer zero extents with OFFSET_HOLE chunks instead of data.
@@ -504,7 +510,7 @@ export class Transmission {
     const header = this.structuredHeader(req, flags, type, payload.length, 0);
     this.cork();
     this.socket.write(header);
-    this.socket.write(payload);
+    if (payload.length > 0) this.socket.write(payload);
   }
 
   /** A structured chunk header with `extra` bytes of room after it. */
