@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src-*/**/*.test.ts'],
+    // One throw-away radosgw (real S3) for the whole run; S3 tests read it via s3TestTarget().
+    globalSetup: ['src-gateway-engine/test/support/radosgw.ts'],
     testTimeout: 60_000,
     hookTimeout: 180_000,
     pool: 'forks',

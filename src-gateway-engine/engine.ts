@@ -19,7 +19,7 @@ import type { EngineConfig } from './config/index.js';
 import { CheckedDevice, StatsFilter, type BlockDevice } from './device/index.js';
 import { ErrorCode, TidegateError } from './errors/index.js';
 import type { Logger } from './log/index.js';
-import { openStore, type ObjectStore, type StoreConfig } from './objectstore/index.js';
+import { RetryingStore, openStore, type ObjectStore, type RetryOptions, type StoreConfig } from './objectstore/index.js';
 import { NbdServer } from './protocols/nbd/index.js';
 import { RemoteVolume } from './remote/remote-volume.js';
 import { BLOCK_SIZE } from './remote/remote-format.js';
@@ -38,8 +38,10 @@ export const MAX_STORED_VOLUME_BYTES = 16 * 1024 ** 4;
 
 /** Things tests inject; production passes nothing. */
 export interface EngineHooks {
-  /** Wrap the object store (fault injection). */
+  /** Wrap the object store (fault injection); the engine retries transient errors around the wrapper. */
   wrapStore?: (store: ObjectStore) => ObjectStore;
+  /** Retry timing around the wrapped store (tests shorten it). */
+  storeRetry?: RetryOptions;
   version?: string;
 }
 
@@ -101,7 +103,7 @@ export class Engine {
     const lock = await acquireDataDirLock(config.dataDir);
     try {
       let store = openStore(config.store as StoreConfig);
-      if (hooks.wrapStore) store = hooks.wrapStore(store);
+      if (hooks.wrapStore) store = new RetryingStore(hooks.wrapStore(store), hooks.storeRetry);
       await store.ensureBucket();
       const cache = await BlockCache.open({ dir: join(config.dataDir, 'cache'), capacityBytes: config.cache.capacityBytes, blockSize: BLOCK_SIZE });
       const engine = new Engine(config, logger, store, lock, cache, hooks.version ?? '0.1.0');
@@ -406,16 +408,24 @@ export class Engine {
   }
 }
 
-/** Fill a recovered stored volume's primary disk from the store. */
+/** Fill a recovered stored volume's primary disk from the store, several ranged GETs at a time. */
 async function restorePrimary(volume: Volume, logger: Logger): Promise<void> {
   const runs = [...volume.remote.map.mappedRuns()];
-  let done = 0;
   const total = runs.reduce((s, r) => s + r.count, 0);
-  for (const r of runs) {
-    const data = await volume.remote.readObjectBlocks(r.objNo, r.off, r.count);
-    await volume.writeThroughToPrimary(r.firstBlock * BLOCK_SIZE, data);
-    done += r.count;
-    if (done === total || done % 25600 < r.count) logger.info('restoring stored volume', { volume: volume.name, blocksDone: done, blocksTotal: total });
-  }
+  let done = 0;
+  let next = 0;
+  let lastReport = 0;
+  const worker = async (): Promise<void> => {
+    while (next < runs.length) {
+      const r = runs[next++]!;
+      const data = await volume.remote.readObjectBlocks(r.objNo, r.off, r.count);
+      await volume.writeThroughToPrimary(r.firstBlock * BLOCK_SIZE, data);
+      done += r.count;
+      if (done - lastReport >= 25_600 || done === total) {
+        lastReport = done;
+        logger.info('restoring stored volume', { volume: volume.name, blocksDone: done, blocksTotal: total });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, runs.length) }, worker));
 }
-

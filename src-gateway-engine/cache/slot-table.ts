@@ -1,6 +1,6 @@
 /**
  * The in-memory slot table of the block cache: per-slot state, owner key, generation and
- * the intrusive LRU list over CLEAN slots, all in typed arrays (about 26 bytes per slot, no
+ * the intrusive LRU list over CLEAN slots, all in typed arrays (25 bytes per slot, no
  * allocation per access). The state machine itself is described at the top of
  * block-cache.ts; this file only keeps the bookkeeping consistent (counts, links, gens).
  *

@@ -141,34 +141,42 @@ export class RemoteVolume {
    * every one of those objects is durable in the store. Fail-stops (VOLUME_OWNED) if fenced.
    */
   async commitHead(next: { lastSeq: number; lastObjectNo: number; checkpointObjectNo: number }): Promise<VolumeHead> {
-    const prev = this.head;
-    const epochStarts = prev.epochStarts.slice();
-    if (epochStarts[epochStarts.length - 1]![1] !== this.owner.epoch) epochStarts.push([prev.lastObjectNo + 1, this.owner.epoch]);
-    const head: VolumeHead = {
-      ...prev,
-      headNo: prev.headNo + 1,
-      epoch: this.owner.epoch,
-      gatewayId: this.owner.gatewayId,
-      lastSeq: next.lastSeq,
-      lastObjectNo: next.lastObjectNo,
-      checkpointObjectNo: next.checkpointObjectNo,
-      epochStarts,
-      committedAt: new Date().toISOString(),
-    };
-    const key = this.keys.head(head.headNo);
-    try {
-      await this.store.put(key, encodeVolumeHead(head), { ifNoneMatch: true });
-    } catch (err) {
-      if (!hasCode(err, ErrorCode.PreconditionFailed)) throw err;
-      // Our own earlier attempt may have landed before a retried error: is that head ours?
+    for (;;) {
+      const prev = this.head;
+      const epochStarts = prev.epochStarts.slice();
+      if (epochStarts[epochStarts.length - 1]![1] !== this.owner.epoch) epochStarts.push([prev.lastObjectNo + 1, this.owner.epoch]);
+      const head: VolumeHead = {
+        ...prev,
+        headNo: prev.headNo + 1,
+        epoch: this.owner.epoch,
+        gatewayId: this.owner.gatewayId,
+        lastSeq: next.lastSeq,
+        lastObjectNo: next.lastObjectNo,
+        checkpointObjectNo: next.checkpointObjectNo,
+        epochStarts,
+        committedAt: new Date().toISOString(),
+      };
+      const key = this.keys.head(head.headNo);
+      try {
+        await this.store.put(key, encodeVolumeHead(head), { ifNoneMatch: true });
+        this.head = head;
+        void this.pruneHeads(head.headNo).catch(() => undefined);
+        return head;
+      } catch (err) {
+        if (!hasCode(err, ErrorCode.PreconditionFailed)) throw err;
+      }
+      // The number is taken. By us (an earlier attempt landed though its answer was lost), or
+      // by another owner (we are fenced). Our own commits are serialized, so a head at this
+      // number with our epoch and gateway is ours: adopt it and commit again after it.
       const existing = parseVolumeHead(await this.store.get(key), key);
-      if (existing.epoch !== head.epoch || existing.gatewayId !== head.gatewayId || existing.lastSeq !== head.lastSeq) {
+      if (existing.epoch !== head.epoch || existing.gatewayId !== head.gatewayId) {
         throw new TidegateError(ErrorCode.VolumeOwned, `volume ${this.descriptor.name}: head ${head.headNo} was committed by gateway ${existing.gatewayId} (epoch ${existing.epoch}); this gateway was fenced out`);
       }
+      this.head = existing;
+      if (existing.lastSeq === head.lastSeq && existing.lastObjectNo === head.lastObjectNo && existing.checkpointObjectNo === head.checkpointObjectNo) {
+        return existing;
+      }
     }
-    this.head = head;
-    void this.pruneHeads(head.headNo).catch(() => undefined);
-    return head;
   }
 
   /** Write a checkpoint of the current map, covering objects 1..objNo. */

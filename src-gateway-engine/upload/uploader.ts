@@ -76,6 +76,8 @@ export class Uploader {
   private nextObjNo: number;
   private lastPackedSegment = 0;
   private committing = false;
+  private commitDone: Promise<void> = Promise.resolve();
+  private readonly uploads = new Set<Promise<void>>();
   private stopped = false;
   private loop: Promise<void> | undefined;
   private slotWaiters: Array<() => void> = [];
@@ -98,12 +100,17 @@ export class Uploader {
     this.loop ??= this.run();
   }
 
-  /** Stop after the current PUTs; data not uploaded stays in the log for the next start. */
+  /**
+   * Stop: no new PUT or commit starts; waits for those under way (a commit racing a later
+   * owner would fence it). Data not uploaded stays in the log for the next start.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     this.wake?.();
     for (const w of this.slotWaiters.splice(0)) w();
     await this.loop;
+    await Promise.all([...this.uploads]);
+    await this.commitDone;
     const err = new TidegateError(ErrorCode.ShuttingDown, 'uploader stopped');
     for (const w of this.commitWaiters.splice(0)) w.reject(err);
   }
@@ -189,7 +196,8 @@ export class Uploader {
       const enc = encodeDataObject({ ...content, objNo, epoch: this.remote.owner.epoch });
       const q: QueuedObject = { header: enc.header, body: Buffer.concat(enc.parts, enc.bytes), done: false };
       this.queue.push(q);
-      void this.upload(q);
+      const p = this.upload(q).finally(() => this.uploads.delete(p));
+      this.uploads.add(p);
     }
   }
 
@@ -228,9 +236,14 @@ export class Uploader {
   }
 
   /** Commit a head over the longest prefix of durable objects. One commit at a time. */
-  private async tryCommit(): Promise<void> {
-    if (this.committing || this.fatal) return;
+  private tryCommit(): Promise<void> {
+    if (this.committing || this.fatal || this.stopped) return this.commitDone;
     this.committing = true;
+    this.commitDone = this.commitLoop();
+    return this.commitDone;
+  }
+
+  private async commitLoop(): Promise<void> {
     try {
       for (;;) {
         let n = 0;

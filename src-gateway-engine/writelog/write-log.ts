@@ -114,6 +114,8 @@ export class WriteLog {
   private closed = false;
   private readHandles = new Map<number, Promise<FileHandle>>();
   private nextSegmentNo: number;
+  /** The newest seal whose fdatasync may still be under way (each seal waits for the one before). */
+  private sealInFlight: Promise<void> | undefined;
 
   private constructor(opts: WriteLogOptions, nextSeq: number, nextSegmentNo: number) {
     this.opts = opts;
@@ -164,6 +166,10 @@ export class WriteLog {
         await rm(path, { force: true });
         continue;
       }
+      // The previous process may have died with these records only in the page cache; they
+      // are about to be served and followed by new records, so make them durable first (a
+      // flush acknowledged later must not depend on pages nobody will ever sync).
+      await fdatasyncFile(path);
       sizes.set(segmentNo, scan.validBytes);
       sealed.push({
         segmentNo,
@@ -405,6 +411,21 @@ export class WriteLog {
   private async writeBatches(): Promise<void> {
     while ((this.pending.length > 0 || this.syncWaiters.length > 0) && !this.failure) {
       let seg = this.current;
+      if (this.pending.length === 0 && (!seg || seg.size >= this.opts.segmentBytes)) {
+        // A flush with no room or no open segment: seal a full one, and wait for seals under
+        // way (a seal fdatasyncs its segment). Do not create an empty segment just to sync it.
+        const waiters = this.syncWaiters.splice(0);
+        try {
+          if (seg) await this.sealCurrent();
+          else await this.sealInFlight;
+        } catch (err) {
+          this.fail(err, 'seal');
+          for (const w of waiters) w.reject(this.failure!);
+          return;
+        }
+        for (const w of waiters) w.resolve();
+        continue;
+      }
       if (!seg || seg.size >= this.opts.segmentBytes) {
         if (seg) await this.sealCurrent().catch((e) => this.fail(e, 'seal'));
         if (this.failure) return;
@@ -438,6 +459,8 @@ export class WriteLog {
           await writeAllv(seg.fh, buffers, seg.size);
         }
         if (needSync) {
+          // A segment sealed concurrently (back-pressure, seal()) holds earlier records: a flush covers them too.
+          if (this.sealInFlight) await this.sealInFlight;
           if (this.opts.faults?.failSync?.()) throw new Error('injected fdatasync failure');
           await seg.fh.datasync();
         }
@@ -490,10 +513,23 @@ export class WriteLog {
     return seg;
   }
 
-  private async sealCurrent(): Promise<void> {
+  private sealCurrent(): Promise<void> {
     const seg = this.current;
-    if (!seg || seg.lastSeq < seg.firstSeq || seg.firstSeq === 0) return;
+    if (!seg || seg.lastSeq < seg.firstSeq || seg.firstSeq === 0) return Promise.resolve();
     this.current = undefined;
+    const before = this.sealInFlight;
+    const p = this.finishSeal(seg, before);
+    this.sealInFlight = p;
+    const clear = (): void => {
+      if (this.sealInFlight === p) this.sealInFlight = undefined;
+    };
+    p.then(clear, clear);
+    return p;
+  }
+
+  private async finishSeal(seg: OpenSegment, before: Promise<void> | undefined): Promise<void> {
+    // Seals complete in segment order, so `sealed` stays ordered and a flush can wait for the newest.
+    if (before) await before.catch(() => undefined);
     if (this.opts.faults?.failSync?.()) throw new Error('injected fdatasync failure');
     await seg.fh.datasync();
     await seg.fh.close();
@@ -583,6 +619,16 @@ async function writeAllv(fh: FileHandle, buffers: Buffer[], position: number): P
       skip = 0;
     }
     bufs = rest;
+  }
+}
+
+/** fdatasync one file by path. */
+async function fdatasyncFile(path: string): Promise<void> {
+  const fh = await open(path, 'r+');
+  try {
+    await fh.datasync();
+  } finally {
+    await fh.close();
   }
 }
 

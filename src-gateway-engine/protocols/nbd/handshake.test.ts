@@ -227,6 +227,16 @@ describe('NBD handshake', () => {
     expect(server.connectionCount).toBeGreaterThanOrEqual(1);
   });
 
+  it('drops a client that stalls in the handshake', async () => {
+    const { server: s2, port: p2 } = await startServer({ v: new MemoryDevice({ size: SIZE }) }, { handshakeTimeoutMs: 50 });
+    try {
+      const c = await RawNbdClient.connect(p2);
+      await c.closed;
+    } finally {
+      await s2.close();
+    }
+  });
+
   it('reads option replies with the reply magic', async () => {
     const c = await open();
     c.option(NBD_OPT_STRUCTURED_REPLY);

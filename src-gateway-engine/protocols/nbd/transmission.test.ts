@@ -160,11 +160,12 @@ describe('NBD transmission, simple replies', () => {
   });
 
   it('pipelines requests and replies out of order', async () => {
-    // Reads of odd blocks are delayed, so their replies come after the even ones.
+    // Reads of odd blocks wait at a gate, so every even reply must come first.
     const inner = new MemoryDevice({ size: SIZE });
+    const gate = gated();
     const slow: BlockDevice = Object.assign(Object.create(inner) as BlockDevice, {
       read: async (offset: number, length: number) => {
-        if ((offset / 4096) % 2 === 1) await new Promise((r) => setTimeout(r, 20));
+        if ((offset / 4096) % 2 === 1) await gate.wait();
         return inner.read(offset, length);
       },
     });
@@ -172,9 +173,11 @@ describe('NBD transmission, simple replies', () => {
     const c = await attach(port);
     for (let i = 0; i < 16; i++) c.request(NBD_CMD_READ, BigInt(i), BigInt(i * 4096), 4096);
     const order: bigint[] = [];
-    for (let i = 0; i < 16; i++) order.push((await c.readSimpleReply(4096)).handle);
+    for (let i = 0; i < 8; i++) order.push((await c.readSimpleReply(4096)).handle);
+    expect(order.every((h) => h % 2n === 0n)).toBe(true);
+    gate.open();
+    for (let i = 0; i < 8; i++) order.push((await c.readSimpleReply(4096)).handle);
     expect([...order].sort((x, y) => Number(x - y))).toEqual([...Array(16).keys()].map(BigInt));
-    expect(order.slice(0, 8).every((h) => h % 2n === 0n)).toBe(true);
   });
 
   it('applies back-pressure without losing requests', async () => {
@@ -208,6 +211,31 @@ describe('NBD transmission, simple replies', () => {
     c.request(NBD_CMD_READ, 1n, 0n, 512);
     c.request(NBD_CMD_DISC, 2n, 0n, 0);
     expect((await c.readSimpleReply(512)).handle).toBe(1n);
+    await c.closed;
+  });
+
+  it('answers requests in flight before server.close() finishes', async () => {
+    const inner = new MemoryDevice({ size: SIZE });
+    const gate = gated();
+    let entered!: () => void;
+    const readStarted = new Promise<void>((resolve) => (entered = resolve));
+    const slow: BlockDevice = Object.assign(Object.create(inner) as BlockDevice, {
+      read: async (offset: number, length: number) => {
+        entered();
+        await gate.wait();
+        return inner.read(offset, length);
+      },
+    });
+    const { port } = await setup(slow);
+    const c = await attach(port);
+    c.request(NBD_CMD_READ, 1n, 0n, 512);
+    const reply = c.readSimpleReply(512);
+    await readStarted;
+    const closing = server!.close();
+    server = undefined;
+    gate.open();
+    expect((await reply).handle).toBe(1n);
+    await closing;
     await c.closed;
   });
 
@@ -319,3 +347,10 @@ describe('NBD transmission, structured replies', () => {
     ]);
   });
 });
+
+/** A gate that holds callers of wait() until open() is called. */
+function gated(): { wait(): Promise<void>; open(): void } {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { wait: () => opened, open: () => open() };
+}

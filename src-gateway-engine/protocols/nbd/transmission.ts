@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { ErrorCode, TidegateError } from '../../errors/index.js';
-import type { BlockDevice, BlockExtent, WriteOptions, WriteZeroesOptions } from '../../device/block-device.js';
+import type { BlockDevice, WriteOptions, WriteZeroesOptions } from '../../device/block-device.js';
 import { nbdErrno } from './errno-mapping.js';
 import { BASE_ALLOCATION_ID } from './handshake.js';
 import type { Logger } from './logger.js';
@@ -111,7 +111,6 @@ function allowedFlags(type: number, structured: boolean): number {
   }
 }
 
-const EMPTY_EXTENTS: BlockExtent[] = [];
 const EMPTY = Buffer.alloc(0);
 
 /** Runs the transmission phase over one socket. */
@@ -394,7 +393,7 @@ export class Transmission {
     const lengths: number[] = [];
     const states: number[] = [];
     let covered = 0;
-    for (const extent of extents.length > 0 ? extents : EMPTY_EXTENTS) {
+    for (const extent of extents) {
       if (covered >= req.length) break;
       const n = Math.min(extent.length, req.length - covered);
       if (!(n > 0)) break;

@@ -1,0 +1,212 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ErrorCode, type TidegateError } from '../errors/index.js';
+import { FaultInjectingStore, LocalFolderStore, RetryingStore, type ObjectStore } from '../objectstore/index.js';
+import { locationObject, locationOffset } from '../remote/block-map.js';
+import { BLOCK_SIZE } from '../remote/remote-format.js';
+import { RemoteVolume } from '../remote/remote-volume.js';
+import type { VolumeHead } from '../remote/volume-head.js';
+import { CoreAuditStore } from '../test/support/core-audit-store.js';
+import { CoreTempDirs, settle, taggedBlock, waitUntil } from '../test/support/core-temp-dirs.js';
+import { prng } from '../test/support/seeded-prng.js';
+import { WriteLog } from '../writelog/write-log.js';
+import { RECORD_HEADER_BYTES, RecordKind, SEGMENT_HEADER_BYTES } from '../writelog/write-log-format.js';
+import { Uploader, type UploaderHost, type UploaderOptions } from './uploader.js';
+
+const tmp = new CoreTempDirs('upl');
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
+  await tmp.cleanup();
+});
+
+const OPTS: UploaderOptions = {
+  concurrency: 4,
+  objectBytes: 4 * BLOCK_SIZE,
+  bandwidthBytesPerSec: 0,
+  retryBaseMs: 1,
+  retryMaxMs: 20,
+  sealIntervalMs: 20,
+  checkpointEveryObjects: 5,
+};
+const REC = RECORD_HEADER_BYTES + BLOCK_SIZE;
+
+interface Rig {
+  base: LocalFolderStore;
+  audit: CoreAuditStore;
+  faulty: FaultInjectingStore;
+  store: ObjectStore;
+  remote: RemoteVolume;
+  log: WriteLog;
+  logDir: string;
+  uploader: Uploader;
+  host: UploaderHost & { committed: VolumeHead[]; fatal: TidegateError[] };
+}
+
+async function makeRig(faults: ConstructorParameters<typeof FaultInjectingStore>[1] = {}, seed = 1, existing?: { base: LocalFolderStore; logDir: string }): Promise<Rig> {
+  const base = existing?.base ?? new LocalFolderStore(join(await tmp.make(), 'bucket'));
+  await base.ensureBucket();
+  const audit = new CoreAuditStore(base);
+  const faulty = new FaultInjectingStore(audit, faults, seed);
+  const store = new RetryingStore(faulty, { baseDelayMs: 1, maxDelayMs: 10, maxAttempts: 6 });
+  if (!existing) await RemoteVolume.create(base, 'v', 64 * 1024 * 1024, 'cached', 'gw-1');
+  const remote = await RemoteVolume.open(store, 'v', 'gw-1');
+  const logDir = existing?.logDir ?? (await tmp.make());
+  const { log } = await WriteLog.open({
+    dir: logDir,
+    capacityBytes: 64 * REC,
+    segmentBytes: SEGMENT_HEADER_BYTES + 6 * REC,
+    syncPolicy: 'flush',
+    afterSeq: remote.head.lastSeq,
+  });
+  const committed: VolumeHead[] = [];
+  const fatal: TidegateError[] = [];
+  const host = {
+    committed,
+    fatal,
+    onCommitted: async (head: VolumeHead) => {
+      committed.push(head);
+    },
+    beforeRelease: async () => undefined,
+    onFatal: (e: TidegateError) => fatal.push(e),
+    onWarning: () => undefined,
+  };
+  const uploader = new Uploader(log, remote, host, OPTS);
+  cleanups.push(async () => {
+    await uploader.stop();
+    await log.close();
+  });
+  return { base, audit, faulty, store, remote, log, logDir, uploader, host };
+}
+
+/** Random writes, trims and zeroes over 64 blocks; returns the model of what the volume holds. */
+async function writeWorkload(log: WriteLog, n: number, seed: number, model = new Map<number, Buffer>()): Promise<Map<number, Buffer>> {
+  const r = prng(seed);
+  for (let i = 0; i < n; i++) {
+    const first = r.int(64);
+    const count = 1 + r.int(3);
+    const roll = r.next();
+    if (roll < 0.8) {
+      const data = Buffer.concat(Array.from({ length: count }, (_, k) => taggedBlock(`s${seed}i${i}k${k}`)));
+      await log.append(RecordKind.Write, first * BLOCK_SIZE, count * BLOCK_SIZE, data, false);
+      for (let k = 0; k < count; k++) model.set(first + k, data.subarray(k * BLOCK_SIZE, (k + 1) * BLOCK_SIZE));
+    } else {
+      await log.append(roll < 0.9 ? RecordKind.Trim : RecordKind.Zero, first * BLOCK_SIZE, count * BLOCK_SIZE, undefined, false);
+      for (let k = 0; k < count; k++) model.delete(first + k);
+    }
+  }
+  return model;
+}
+
+/** Open the volume fresh from the plain store and compare every block with the model. */
+async function expectRemoteMatches(base: ObjectStore, model: Map<number, Buffer>, lastSeq: number): Promise<void> {
+  const rv = await RemoteVolume.open(base, 'v', 'gw-1');
+  expect(rv.head.lastSeq).toBe(lastSeq);
+  for (let b = 0; b < 70; b++) {
+    const loc = rv.map.get(b);
+    const want = model.get(b);
+    if (!want) {
+      expect(loc, `block ${b} should be unmapped`).toBe(0);
+      continue;
+    }
+    expect(loc, `block ${b} should be mapped`).not.toBe(0);
+    expect(await rv.readObjectBlocks(locationObject(loc), locationOffset(loc), 1), `block ${b}`).toEqual(want);
+  }
+}
+
+describe('Uploader over a faulty store', () => {
+  it('uploads every record through 10% errors, ack-then-fail and latency; heads name only durable objects, in order', async () => {
+    const rig = await makeRig({ errorRate: 0.1, ackThenFailRate: 0.05, latencyMs: 1, latencyJitterMs: 3 }, 20240601);
+    rig.uploader.start();
+    const model = await writeWorkload(rig.log, 150, 1);
+    const mid = rig.log.lastSequence;
+    const h1 = await rig.uploader.waitForCommit(mid);
+    expect(h1.lastSeq).toBeGreaterThanOrEqual(mid);
+    await writeWorkload(rig.log, 100, 2, model);
+    const last = rig.log.lastSequence;
+    const h2 = await rig.uploader.waitForCommit(last);
+    expect(h2.lastSeq).toBeGreaterThanOrEqual(last);
+
+    expect(rig.audit.violations).toEqual([]);
+    expect(rig.host.fatal).toEqual([]);
+    const c = rig.faulty.counters;
+    expect(c.errors + c.ackThenFail).toBeGreaterThan(0); // the faults really happened
+    // onCommitted saw heads strictly in order, each after the previous.
+    const seqs = rig.host.committed.map((h) => h.lastSeq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    const nos = rig.host.committed.map((h) => h.headNo);
+    for (let i = 1; i < nos.length; i++) expect(nos[i]).toBeGreaterThan(nos[i - 1]!);
+    // Checkpoints were written along the way.
+    expect(rig.remote.head.checkpointObjectNo).toBeGreaterThan(0);
+    // Everything committed is released from the log.
+    await waitUntil(() => rig.log.sealedSegments.length === 0, 20_000, 'log released');
+    await expectRemoteMatches(rig.base, model, last);
+  });
+
+  it('a store that refuses writes for a while, then recovers, loses nothing', async () => {
+    const rig = await makeRig({ refuseWrites: true });
+    rig.uploader.start();
+    // More than the log holds: writers end up waiting for space (slowed down, never failed).
+    let workloadDone = false;
+    const workload = writeWorkload(rig.log, 60, 3).then((m) => ((workloadDone = true), m));
+    await waitUntil(() => rig.faulty.counters.refusedWrites >= 10 && rig.log.queuedWrites > 0, 20_000, 'refused writes and a blocked writer');
+    expect(workloadDone).toBe(false);
+    expect(rig.remote.head.lastSeq).toBe(0);
+    expect(rig.uploader.stats.lastError).toMatch(/refused/);
+    expect(rig.log.sealedSegments.length).toBeGreaterThan(0); // still in the log
+    rig.faulty.configure({ refuseWrites: false });
+    const model = await workload;
+    const last = rig.log.lastSequence;
+    expect(last).toBe(60);
+    let head: VolumeHead | undefined;
+    const waiting = rig.uploader.waitForCommit(last).then((h) => (head = h));
+    rig.faulty.configure({ refuseWrites: false });
+    await waiting;
+    expect(head!.lastSeq).toBe(last);
+    expect(rig.audit.violations).toEqual([]);
+    await expectRemoteMatches(rig.base, model, last);
+  });
+
+  it('stop() leaves unuploaded data in the log; the next uploader uploads it', async () => {
+    const rig = await makeRig({ refuseWrites: true });
+    rig.uploader.start();
+    const model = await writeWorkload(rig.log, 30, 4);
+    const last = rig.log.lastSequence;
+    const waiter = rig.uploader.waitForCommit(last);
+    await waitUntil(() => rig.faulty.counters.refusedWrites >= 5, 20_000, 'refused writes');
+    await rig.uploader.stop();
+    await expect(waiter).rejects.toMatchObject({ code: ErrorCode.ShuttingDown });
+    expect(rig.remote.head.lastSeq).toBe(0);
+    await rig.log.close();
+    // A restart: same bucket, same log folder, a healthy store.
+    const again = await makeRig({}, 1, { base: rig.base, logDir: rig.logDir });
+    expect(again.log.sealedSegments.reduce((n, s) => n + (s.lastSeq - s.firstSeq + 1), 0)).toBe(last);
+    again.uploader.start();
+    const head = await again.uploader.waitForCommit(last);
+    expect(head.lastSeq).toBe(last);
+    await expectRemoteMatches(rig.base, model, last);
+  });
+
+  it('a takeover by another gateway fences the uploader: onFatal(VOLUME_OWNED), waiters rejected, log kept', async () => {
+    const rig = await makeRig();
+    rig.uploader.start();
+    await writeWorkload(rig.log, 10, 5);
+    await rig.uploader.waitForCommit(rig.log.lastSequence);
+    await RemoteVolume.open(rig.base, 'v', 'gw-2', { force: true });
+    await writeWorkload(rig.log, 10, 6);
+    await expect(rig.uploader.waitForCommit(rig.log.lastSequence)).rejects.toMatchObject({ code: ErrorCode.VolumeOwned });
+    expect(rig.host.fatal.map((e) => e.code)).toEqual([ErrorCode.VolumeOwned]);
+    expect(rig.log.sealedSegments.length + (rig.log.hasUnsealedRecords ? 1 : 0)).toBeGreaterThan(0);
+    await expect(rig.uploader.waitForCommit(rig.log.lastSequence)).rejects.toMatchObject({ code: ErrorCode.VolumeOwned });
+  });
+
+  it('waitForCommit of an already committed seq answers at once with the current head', async () => {
+    const rig = await makeRig();
+    rig.uploader.start();
+    await writeWorkload(rig.log, 5, 7);
+    const h = await rig.uploader.waitForCommit(rig.log.lastSequence);
+    expect(await rig.uploader.waitForCommit(1)).toBe(rig.remote.head);
+    expect(h.lastSeq).toBe(5);
+    await settle();
+  });
+});
