@@ -241,15 +241,6 @@ function validateStore(v: Validator, x: unknown, dataDir: string | undefined): S
   }
 }
 
-function isHttpUrl(x: unknown): boolean {
-  if (typeof x !== 'string') return false;
-  try {
-    const u = new URL(x);
-    return u.protocol === 'http:' || u.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
 
 function sameHostOrWildcard(a: string, b: string): boolean {
   const wild = (h: string): boolean => h === '0.0.0.0' || h === '::';

@@ -108,7 +108,15 @@ export class Volume implements BlockDevice {
     const committed = p.remote.head.lastSeq;
     let applied = 0;
     for (const r of p.replayed) {
-      if (r.seq <= committed) continue;
+      if (r.seq <= committed) {
+        // Committed but not yet released: the primary disk is synced only before a release, so
+        // after a power loss it may lack these writes. Re-apply them (in order, idempotent).
+        if (v.primary) {
+          if (r.kind === RecordKind.Write) await v.primary.write(r.offset, await p.log.readData(r.segmentNo, r.dataPosition, r.length));
+          else await v.primary.zero(r.offset, r.length);
+        }
+        continue;
+      }
       applied++;
       const first = r.offset / BLOCK_SIZE;
       const count = r.length / BLOCK_SIZE;
@@ -342,8 +350,10 @@ export class Volume implements BlockDevice {
       const data = await this.remote.readObjectBlocks(objNo, off, n);
       this.counters.cloudBytesDownloaded += data.length;
       data.copy(out, i * BLOCK_SIZE);
-      if (this.cache && this.changeCounter === changesAtStart) {
-        for (let k = 0; k < n; k++) await this.cache.put(volumeId, b + k, data.subarray(k * BLOCK_SIZE, (k + 1) * BLOCK_SIZE), { dirty: false });
+      // Fill the cache only while no change raced this read: checked before every put, since a
+      // trim that lands between two puts would otherwise let an old block into the cache.
+      for (let k = 0; k < n && this.cache && this.changeCounter === changesAtStart; k++) {
+        await this.cache.put(volumeId, b + k, data.subarray(k * BLOCK_SIZE, (k + 1) * BLOCK_SIZE), { dirty: false });
       }
       i += n;
     }
@@ -355,6 +365,9 @@ export class Volume implements BlockDevice {
     const volumeId = this.remote.descriptor.volumeId;
     const touched: number[] = [];
     for (const { header, body } of objects) {
+      // Zero extents first (as the map applies them): a block they cover reads as zeroes now,
+      // so no cached copy of older data may survive them.
+      if (this.cache) for (const e of header.extents) if (e.kind === ExtentKind.Zero) await this.cache.invalidateRange(volumeId, e.firstBlock, e.blockCount);
       for (const e of header.extents) {
         if (e.kind !== ExtentKind.Data) continue;
         for (let k = 0; k < e.blockCount; k++) {
