@@ -386,6 +386,7 @@ export class Engine {
       pid: process.pid,
       startedAt: this.startedAt,
       store: this.store.description,
+      memory: (({ rss, heapUsed, external, arrayBuffers }) => ({ rss, heapUsed, external, arrayBuffers }))(process.memoryUsage()),
       nbd: this.nbdAddress,
       metrics: this.metrics?.address ?? null,
       cache: {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { startGateway } from '../lib/gateway.js';
 import { WORKLOADS, runFioWorkload, round } from '../lib/fio.js';
 import { GiB, randomFile } from '../lib/data.js';
-import { freePort, now, run, startDaemon, stopDaemon, waitPort, log } from '../lib/proc.js';
+import { freePort, run, startDaemon, stopDaemon, waitPort, log } from '../lib/proc.js';
 
 export async function benchNbd(ctx) {
   const { work, rawDir, runtime, ramp } = ctx;

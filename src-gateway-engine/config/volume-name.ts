@@ -33,7 +33,11 @@ function explain(name: unknown): string {
   if (name.length > VOLUME_NAME_MAX_LENGTH) return `${name.length} characters is too long (at most ${VOLUME_NAME_MAX_LENGTH})`;
   for (let i = 0; i < name.length; i++) {
     const c = name[i]!;
-    if (c >= 'A' && c <= 'Z') return `uppercase letters are not allowed (try ${JSON.stringify(name.toLowerCase())})`;
+    if (c >= 'A' && c <= 'Z') {
+      // Suggest only a name that is itself valid ("Bad_Name" → "bad-name", never "bad_name").
+      const fixed = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+      return `uppercase letters are not allowed${isValidVolumeName(fixed) ? ` (try ${JSON.stringify(fixed)})` : `; ${rule}`}`;
+    }
     if (!/[a-z0-9-]/.test(c)) return `character ${JSON.stringify(c)} at position ${i + 1} is not allowed; ${rule}`;
   }
   return 'must not start or end with "-"';

@@ -42,6 +42,7 @@ function status(volumes: VolumeInfo[]): EngineStatus {
     version: '0.1.0',
     pid: 1,
     startedAt: '',
+    memory: { rss: 0, heapUsed: 0, external: 0, arrayBuffers: 0 },
     store: 'file:///x',
     nbd: null,
     metrics: null,

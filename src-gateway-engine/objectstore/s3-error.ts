@@ -81,7 +81,13 @@ export function mapS3Error(err: unknown, what: string): TidegateError {
   if (name === 'NoSuchBucket') return make(ErrorCode.BucketMissing);
   if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) return make(ErrorCode.NotFound);
   if (name === 'PreconditionFailed' || status === 412) return make(ErrorCode.PreconditionFailed);
-  if (ACCESS_NAMES.has(name) || status === 403 || status === 401) return make(ErrorCode.AccessDenied);
+  if (ACCESS_NAMES.has(name) || status === 403 || status === 401) {
+    // A HEAD answer has no body, so the SDK only says "Unknown": say what a 403 means.
+    if (!ACCESS_NAMES.has(name) && (name === 'Unknown' || name === 'UnknownError')) {
+      return new TidegateError(ErrorCode.AccessDenied, `${what}: HTTP ${status ?? 403} access denied (check the store credentials and bucket permissions)`, { cause: err });
+    }
+    return make(ErrorCode.AccessDenied);
+  }
   if (TRANSIENT_NAMES.has(name) || (status !== undefined && (status >= 500 || status === 429 || status === 408 || status === 409))) {
     return make(ErrorCode.StoreUnavailable, true);
   }

@@ -50,6 +50,8 @@ export interface EngineStatus {
   pid: number;
   startedAt: string;
   store: string;
+  /** Memory of the engine process, in bytes. */
+  memory: { rss: number; heapUsed: number; external: number; arrayBuffers: number };
   nbd: string | null;
   metrics: string | null;
   cache: {
