@@ -113,17 +113,16 @@ describe('RemoteVolume ownership and fencing', () => {
     expect(await again.readObjectBlocks(2, again.map.get(20) % 65536, 1)).toEqual(taggedBlock('o2b20'));
   });
 
-  // KNOWN BUG (not fixed, see the report): head pruning deletes the head keys that fencing
-  // relies on. Once the new owner has committed HEADS_KEPT more heads, the old owner's next
-  // create-only head no longer collides, "succeeds", and that gateway carries on acknowledging
-  // writes into an image nobody will ever read. Flip to `it` when commitHead detects a newer head.
-  it.fails('a fenced-out owner is still refused after the new owner has committed (and pruned) several heads', async () => {
+  // Pruning must not delete the heads fencing relies on: the takeover head (and everything
+  // below it) is kept, so the old owner's next create-only head still collides.
+  it('a fenced-out owner is still refused after the new owner has committed (and pruned) several heads', async () => {
     const { store } = await freshStore();
     await RemoteVolume.create(store, 'v', 8 * MiB, 'cached', 'gw-old');
     const old = await RemoteVolume.open(store, 'v', 'gw-old');
     const taker = await RemoteVolume.open(store, 'v', 'gw-new', { force: true });
     for (let i = 1; i <= 4; i++) await taker.commitHead({ lastSeq: i, lastObjectNo: 0, checkpointObjectNo: 0 });
-    await waitUntilHeads(store, 'v', (nos) => !nos.includes(2));
+    await waitUntilHeads(store, 'v', (nos) => !nos.includes(3)); // pruning ran (head 3 is gone)
+    expect(await headNumbers(store, 'v')).toContain(2); // the takeover head stays
     await expect(old.commitHead({ lastSeq: 99, lastObjectNo: 0, checkpointObjectNo: 0 })).rejects.toMatchObject({ code: ErrorCode.VolumeOwned });
   });
 
@@ -161,13 +160,13 @@ async function waitUntilHeads(store: ObjectStore, name: string, ok: (nos: number
 }
 
 describe('RemoteVolume recovery point selection and map rebuild', () => {
-  it('keeps the newest three heads', async () => {
+  it('keeps the newest three heads, and the first head of the epoch', async () => {
     const { store } = await freshStore();
     await RemoteVolume.create(store, 'v', 8 * MiB, 'cached', 'gw-1');
     const rv = await RemoteVolume.open(store, 'v', 'gw-1');
     for (let i = 1; i <= 6; i++) await rv.commitHead({ lastSeq: i, lastObjectNo: 0, checkpointObjectNo: 0 });
-    await waitUntilHeads(store, 'v', (nos) => nos.length === 3);
-    expect(await headNumbers(store, 'v')).toEqual([5, 6, 7]);
+    await waitUntilHeads(store, 'v', (nos) => nos.length === 4);
+    expect(await headNumbers(store, 'v')).toEqual([1, 5, 6, 7]);
   });
 
   it('skips a corrupt or foreign newest head and opens the one before', async () => {
@@ -195,10 +194,8 @@ describe('RemoteVolume recovery point selection and map rebuild', () => {
     await expect(RemoteVolume.open(store, 'v', 'gw-1')).rejects.toMatchObject({ code: ErrorCode.Corrupt });
   });
 
-  // KNOWN BUG (not fixed, see the report): after open skipped a corrupt newest head N, the next
-  // commit is head N again; the create-only put collides with the corrupt object, which cannot
-  // be parsed, so commitHead throws CORRUPT on every retry and the volume never commits again.
-  it.fails('after skipping a corrupt newest head, the next commit succeeds', async () => {
+  // After open skipped a corrupt newest head N, the next commit must not collide with it forever.
+  it('after skipping a corrupt newest head, the next commit succeeds', async () => {
     const { store, root } = await freshStore();
     await RemoteVolume.create(store, 'v', 8 * MiB, 'cached', 'gw-1');
     const rv = await RemoteVolume.open(store, 'v', 'gw-1');

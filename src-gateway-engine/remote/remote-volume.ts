@@ -30,6 +30,8 @@ export class RemoteVolume {
   /** The newest committed head: the recovery point. */
   head: VolumeHead;
   readonly map: BlockMap;
+  /** Highest head number known to exist (valid or not): the next commit goes above it. */
+  private highestHeadNo: number;
 
   private constructor(store: ObjectStore, descriptor: VolumeDescriptor, owner: OwnerRecord, head: VolumeHead, map: BlockMap) {
     this.store = store;
@@ -38,6 +40,7 @@ export class RemoteVolume {
     this.owner = owner;
     this.head = head;
     this.map = map;
+    this.highestHeadNo = head.headNo;
   }
 
   /** Create a new, empty volume in the store (fails if the name is taken there). */
@@ -68,6 +71,7 @@ export class RemoteVolume {
       volumeId: descriptor.volumeId,
       headNo: 1,
       epoch: owner.epoch,
+      epochHeadNo: 1,
       gatewayId,
       lastSeq: 0,
       lastObjectNo: 0,
@@ -102,12 +106,14 @@ export class RemoteVolume {
       throw err;
     }
     const owner = await acquireOwnership(store, keys.owner, name, gatewayId, options.force ?? false);
-    let head = await RemoteVolume.newestHead(store, keys, descriptor);
+    const { head: newest, highestHeadNo } = await RemoteVolume.newestHead(store, keys, descriptor);
+    let head = newest;
     if (head.epoch > owner.epoch) {
       throw new TidegateError(ErrorCode.VolumeOwned, `volume ${name}: a newer owner (epoch ${head.epoch}) has committed; this gateway was fenced out`);
     }
     const map = await RemoteVolume.loadMap(store, keys, head);
     const rv = new RemoteVolume(store, descriptor, owner, head, map);
+    rv.highestHeadNo = highestHeadNo;
     if (head.epoch < owner.epoch) {
       // A takeover: commit a head with our epoch so the previous owner's next commit collides.
       head = await rv.commitHead({ lastSeq: head.lastSeq, lastObjectNo: head.lastObjectNo, checkpointObjectNo: head.checkpointObjectNo });
@@ -143,12 +149,15 @@ export class RemoteVolume {
   async commitHead(next: { lastSeq: number; lastObjectNo: number; checkpointObjectNo: number }): Promise<VolumeHead> {
     for (;;) {
       const prev = this.head;
+      const takeover = prev.epoch !== this.owner.epoch;
       const epochStarts = prev.epochStarts.slice();
       if (epochStarts[epochStarts.length - 1]![1] !== this.owner.epoch) epochStarts.push([prev.lastObjectNo + 1, this.owner.epoch]);
+      const headNo = Math.max(prev.headNo, this.highestHeadNo) + 1;
       const head: VolumeHead = {
         ...prev,
-        headNo: prev.headNo + 1,
+        headNo,
         epoch: this.owner.epoch,
+        epochHeadNo: takeover ? headNo : prev.epochHeadNo,
         gatewayId: this.owner.gatewayId,
         lastSeq: next.lastSeq,
         lastObjectNo: next.lastObjectNo,
@@ -160,15 +169,24 @@ export class RemoteVolume {
       try {
         await this.store.put(key, encodeVolumeHead(head), { ifNoneMatch: true });
         this.head = head;
-        void this.pruneHeads(head.headNo).catch(() => undefined);
+        this.highestHeadNo = head.headNo;
+        void this.pruneHeads(head).catch(() => undefined);
         return head;
       } catch (err) {
         if (!hasCode(err, ErrorCode.PreconditionFailed)) throw err;
       }
+      this.highestHeadNo = head.headNo;
       // The number is taken. By us (an earlier attempt landed though its answer was lost), or
       // by another owner (we are fenced). Our own commits are serialized, so a head at this
       // number with our epoch and gateway is ours: adopt it and commit again after it.
-      const existing = parseVolumeHead(await this.store.get(key), key);
+      let existing: VolumeHead;
+      try {
+        existing = parseVolumeHead(await this.store.get(key), key);
+      } catch (err) {
+        // A damaged head (recovery skipped it): its number is spent, take the next one.
+        if (hasCode(err, ErrorCode.Corrupt)) continue;
+        throw err;
+      }
       if (existing.epoch !== head.epoch || existing.gatewayId !== head.gatewayId) {
         throw new TidegateError(ErrorCode.VolumeOwned, `volume ${this.descriptor.name}: head ${head.headNo} was committed by gateway ${existing.gatewayId} (epoch ${existing.epoch}); this gateway was fenced out`);
       }
@@ -189,23 +207,28 @@ export class RemoteVolume {
     applyExtents(this.map, header);
   }
 
-  private async pruneHeads(newest: number): Promise<void> {
+  /**
+   * Delete old heads of the current epoch, keeping the newest few. Heads at or below the
+   * epoch's first head are kept for good: they are what a fenced-out owner collides with.
+   */
+  private async pruneHeads(newest: VolumeHead): Promise<void> {
     const heads = await this.store.list(this.keys.headsPrefix);
     for (const info of heads) {
       const no = parseHeadKey(info.key);
-      if (no !== undefined && no <= newest - HEADS_KEPT) await this.store.delete(info.key);
+      if (no !== undefined && no > newest.epochHeadNo && no <= newest.headNo - HEADS_KEPT) await this.store.delete(info.key);
     }
   }
 
-  private static async newestHead(store: ObjectStore, keys: ReturnType<typeof volumeKeys>, d: VolumeDescriptor): Promise<VolumeHead> {
+  private static async newestHead(store: ObjectStore, keys: ReturnType<typeof volumeKeys>, d: VolumeDescriptor): Promise<{ head: VolumeHead; highestHeadNo: number }> {
     const heads = (await store.list(keys.headsPrefix))
       .map((i) => ({ key: i.key, no: parseHeadKey(i.key) }))
       .filter((h): h is { key: string; no: number } => h.no !== undefined)
       .sort((a, b) => b.no - a.no);
+    const highestHeadNo = heads.length > 0 ? heads[0]!.no : 0;
     for (const h of heads) {
       try {
         const head = parseVolumeHead(await store.get(h.key), h.key);
-        if (head.volumeId === d.volumeId && head.headNo === h.no) return head;
+        if (head.volumeId === d.volumeId && head.headNo === h.no) return { head, highestHeadNo };
       } catch (err) {
         if (!hasCode(err, ErrorCode.Corrupt) && !hasCode(err, ErrorCode.NotFound)) throw err;
       }

@@ -20,6 +20,11 @@ export interface VolumeHead {
   lastObjectNo: number;
   /** Checkpoint covering objects 1..checkpointObjectNo (0 = none, replay from object 1). */
   checkpointObjectNo: number;
+  /**
+   * Number of the head that started the current epoch (the takeover head, or 1). Heads at or
+   * below it are never pruned: a fenced-out owner's next create-only head must collide.
+   */
+  epochHeadNo: number;
   /** [firstObjectNo, epoch] pairs, ascending: which epoch wrote which object numbers. */
   epochStarts: Array<[number, number]>;
   sizeBytes: number;
@@ -37,7 +42,7 @@ export function parseVolumeHead(raw: Buffer, key: string): VolumeHead {
   if (h.format !== HEAD_FORMAT || h.version !== HEAD_FORMAT_VERSION) {
     throw new TidegateError(ErrorCode.Corrupt, `${key} has format ${String(h.format)} v${String(h.version)}`);
   }
-  for (const f of ['headNo', 'epoch', 'lastSeq', 'lastObjectNo', 'checkpointObjectNo', 'sizeBytes'] as const) {
+  for (const f of ['headNo', 'epoch', 'epochHeadNo', 'lastSeq', 'lastObjectNo', 'checkpointObjectNo', 'sizeBytes'] as const) {
     if (!Number.isSafeInteger(h[f]) || (h[f] as number) < 0) throw new TidegateError(ErrorCode.Corrupt, `${key}: ${f} is not a non-negative integer`);
   }
   if (!Array.isArray(h.epochStarts)) throw new TidegateError(ErrorCode.Corrupt, `${key}: epochStarts missing`);

@@ -200,6 +200,30 @@ describe('Uploader over a faulty store', () => {
     await expect(rig.uploader.waitForCommit(rig.log.lastSequence)).rejects.toMatchObject({ code: ErrorCode.VolumeOwned });
   });
 
+  // KNOWN BUG (not fixed, see the report): when the host's onCommitted/beforeRelease (or the
+  // log release) throws after a head was committed, the waiters for that head are never
+  // resolved: the retried commit finds an empty queue. `volume sync` then hangs until some
+  // later write is committed. Flip to `it` once waiters are resolved right after commitHead.
+  it.fails('waitForCommit resolves once the head is committed even if local work after the commit failed once', async () => {
+    const rig = await makeRig();
+    let failOnce = true;
+    rig.host.beforeRelease = async () => {
+      // Fail once, after the commit that covers the last record (seq 5).
+      if (failOnce && rig.remote.head.lastSeq === 5) {
+        failOnce = false;
+        throw new Error('injected: primary disk sync failed');
+      }
+    };
+    rig.uploader.start();
+    await writeWorkload(rig.log, 5, 8);
+    const outcome = await Promise.race([
+      rig.uploader.waitForCommit(rig.log.lastSequence).then(() => 'committed'),
+      new Promise((r) => setTimeout(() => r('still waiting'), 3000)),
+    ]);
+    expect(rig.remote.head.lastSeq).toBe(5);
+    expect(outcome).toBe('committed');
+  });
+
   it('waitForCommit of an already committed seq answers at once with the current head', async () => {
     const rig = await makeRig();
     rig.uploader.start();

@@ -307,7 +307,8 @@ export class Uploader {
   }
 
   private noteError(err: unknown): void {
-    const msg = err instanceof Error ? err.message : String(err);
+    // "CODE: message", as the volume's `error` field: the stable code says what to fix (BUCKET_MISSING, ACCESS_DENIED…).
+    const msg = err instanceof TidegateError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
     this.stats.lastError = msg;
     this.stats.lastErrorAt = new Date().toISOString();
     this.host.onWarning('upload: error (will retry)', { error: msg });
