@@ -36,6 +36,9 @@ import { WriteLog } from './writelog/write-log.js';
 export const MAX_CACHED_VOLUME_BYTES = 32 * 1024 ** 4;
 export const MAX_STORED_VOLUME_BYTES = 16 * 1024 ** 4;
 
+/** Continuous upload failure after which a volume shows 'degraded'. */
+const DEGRADED_AFTER_MS = 10_000;
+
 /** Things tests inject; production passes nothing. */
 export interface EngineHooks {
   /** Wrap the object store (fault injection); the engine retries transient errors around the wrapper. */
@@ -332,14 +335,17 @@ export class Engine {
     const logUsed = v?.log.usedBytes ?? 0;
     const logCap = this.config.writeLog.capacityBytes;
     const reads = (c?.cacheHits ?? 0) + (c?.cacheMisses ?? 0);
+    // Degraded: changes wait for upload and every attempt has failed for a while.
+    const pending = v !== undefined && v.log.lastSequence > v.remote.head.lastSeq;
+    const uploadsFailing = pending && u?.failingSinceMs !== undefined && Date.now() - u.failingSinceMs >= DEGRADED_AFTER_MS;
     return {
       name: e.record.name,
       volumeId: e.record.volumeId,
       mode: e.record.mode,
       sizeBytes: v?.size ?? 0,
       diskPath: e.record.diskPath,
-      state: failed ? 'failed' : (v?.log.queuedWrites ?? 0) > 0 ? 'throttled' : 'available',
-      error: failed ? `${failed.code}: ${failed.message}` : null,
+      state: failed ? 'failed' : (v?.log.queuedWrites ?? 0) > 0 ? 'throttled' : uploadsFailing ? 'degraded' : 'available',
+      error: failed ? `${failed.code}: ${failed.message}` : uploadsFailing ? `uploads failing: ${u!.lastError}` : null,
       nbdExport: e.record.name,
       recoveryPoint: v
         ? { headNo: v.remote.head.headNo, lastSeq: v.remote.head.lastSeq, committedAt: v.remote.head.committedAt }

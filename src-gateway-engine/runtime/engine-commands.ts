@@ -9,8 +9,11 @@ export interface VolumeInfo {
   mode: 'cached' | 'stored';
   sizeBytes: number;
   diskPath: string | null;
-  /** 'available', 'throttled' (upload buffer full: writers slowed), or 'failed'. */
-  state: 'available' | 'throttled' | 'failed';
+  /**
+   * 'available'; 'degraded' (uploads are failing: data is safe in the write log, the recovery
+   * point is aging); 'throttled' (upload buffer full: writers are slowed); or 'failed'.
+   */
+  state: 'available' | 'degraded' | 'throttled' | 'failed';
   error: string | null;
   nbdExport: string;
   recoveryPoint: RecoveryPoint;

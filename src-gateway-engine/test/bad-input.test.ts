@@ -236,10 +236,18 @@ describe('a store that refuses or vanishes (radosgw)', () => {
     await io('write -P 0x33 8M 1M', 'flush');
     // Nothing acknowledged is lost locally.
     await io('read -P 0x11 0 4M', 'read -P 0x22 4M 4M', 'read -P 0x33 8M 1M', 'read -P 0 9M 1M');
-    // And a sync never claims a recovery point the store does not have: it fails, or is still waiting.
-    const sync = await cli(['volume', 'sync', 'v', '--data-dir', dataDir], store.env, 5_000);
+    // A sync never claims a recovery point the store does not have: it fails with the reason.
+    const sync = await cli(['volume', 'sync', 'v', '--data-dir', dataDir], store.env, 120_000);
     expect(sync.stdout).not.toMatch(/recovery point/);
-    expect(sync.code).not.toBe(0);
+    expect(sync.code).toBe(1);
+    expect(sync.stderr).toMatch(/uploads to the store are failing .*BUCKET_MISSING|BUCKET_MISSING/);
+    // And the volume says so where an administrator looks first.
+    const degraded = await pollFor('the volume to show degraded', async () => {
+      const s = await statusJson(dataDir, store.env);
+      const vol = s.volumes.find((x) => x.name === 'v')!;
+      return vol.state === 'degraded' ? vol : undefined;
+    });
+    expect(degraded.error).toMatch(/^uploads failing: BUCKET_MISSING/);
   }, 180_000);
 });
 

@@ -172,10 +172,11 @@ describe('Uploader over a faulty store', () => {
     rig.uploader.start();
     const model = await writeWorkload(rig.log, 30, 4);
     const last = rig.log.lastSequence;
-    const waiter = rig.uploader.waitForCommit(last);
+    const waiter = rig.uploader.waitForCommit(last).catch((e: unknown) => e);
     await waitUntil(() => rig.faulty.counters.refusedWrites >= 5, 20_000, 'refused writes');
     await rig.uploader.stop();
-    await expect(waiter).rejects.toMatchObject({ code: ErrorCode.ShuttingDown });
+    // Told either that the store keeps refusing, or that the uploader stopped: never left hanging.
+    expect(await waiter).toMatchObject({ code: expect.stringMatching(/^(ACCESS_DENIED|SHUTTING_DOWN)$/) });
     expect(rig.remote.head.lastSeq).toBe(0);
     await rig.log.close();
     // A restart: same bucket, same log folder, a healthy store.
@@ -204,7 +205,7 @@ describe('Uploader over a faulty store', () => {
   // log release) throws after a head was committed, the waiters for that head are never
   // resolved: the retried commit finds an empty queue. `volume sync` then hangs until some
   // later write is committed. Flip to `it` once waiters are resolved right after commitHead.
-  it.fails('waitForCommit resolves once the head is committed even if local work after the commit failed once', async () => {
+  it('waitForCommit resolves once the head is committed even if local work after the commit failed once', async () => {
     const rig = await makeRig();
     let failOnce = true;
     rig.host.beforeRelease = async () => {

@@ -18,6 +18,9 @@ import type { WriteLog } from '../writelog/write-log.js';
 import { BandwidthLimiter } from './bandwidth-limiter.js';
 import { packRecords } from './segment-packer.js';
 
+/** Refusals in a row after which `waitForCommit` callers are told instead of left waiting. */
+const REFUSALS_BEFORE_FAILING_WAITERS = 5;
+
 export interface UploaderOptions {
   concurrency: number;
   objectBytes: number;
@@ -55,6 +58,8 @@ export interface UploaderStats {
   lastError: string | undefined;
   lastErrorAt: string | undefined;
   lastCommitAt: string | undefined;
+  /** When the current run of failures began (ms since the epoch); undefined after any success. */
+  failingSinceMs: number | undefined;
 }
 
 export class Uploader {
@@ -66,6 +71,7 @@ export class Uploader {
     lastError: undefined,
     lastErrorAt: undefined,
     lastCommitAt: undefined,
+    failingSinceMs: undefined,
   };
   readonly limiter: BandwidthLimiter;
   private readonly log: WriteLog;
@@ -85,6 +91,8 @@ export class Uploader {
   private unsealedSince: number | undefined;
   private wake: (() => void) | undefined;
   private fatal: TidegateError | undefined;
+  /** Consecutive refusals (bucket gone, access denied); any successful PUT resets it. */
+  private refusalStreak = 0;
 
   constructor(log: WriteLog, remote: RemoteVolume, host: UploaderHost, opts: UploaderOptions) {
     this.log = log;
@@ -220,6 +228,8 @@ export class Uploader {
         await this.limiter.take(q.body.length);
         await this.remote.store.put(key, q.body);
         q.done = true;
+        this.refusalStreak = 0;
+        this.stats.failingSinceMs = undefined;
         this.stats.cloudBytesUploaded += q.body.length;
         this.stats.objectsUploaded++;
         break;
@@ -263,14 +273,15 @@ export class Uploader {
         );
         this.queue.splice(0, n);
         this.stats.lastCommitAt = head.committedAt;
-        await this.host.onCommitted(head, batch.map((q) => ({ header: q.header, body: q.body })));
-        await this.host.beforeRelease();
-        await this.log.releaseThrough(head.lastSeq);
+        // The recovery point exists now, whatever happens to the local work below.
         this.commitWaiters = this.commitWaiters.filter((w) => {
           if (w.seq > head.lastSeq) return true;
           w.resolve(head);
           return false;
         });
+        await this.host.onCommitted(head, batch.map((q) => ({ header: q.header, body: q.body })));
+        await this.host.beforeRelease();
+        await this.log.releaseThrough(head.lastSeq);
       }
     } catch (err) {
       if (err instanceof TidegateError && (err.code === ErrorCode.VolumeOwned || err.code === ErrorCode.VolumeFailed)) this.setFatal(err);
@@ -311,7 +322,16 @@ export class Uploader {
     const msg = err instanceof TidegateError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
     this.stats.lastError = msg;
     this.stats.lastErrorAt = new Date().toISOString();
+    this.stats.failingSinceMs ??= Date.now();
     this.host.onWarning('upload: error (will retry)', { error: msg });
+    // A store that refuses us (bucket gone, credentials revoked) will not heal by waiting:
+    // tell whoever waits for a recovery point now. Uploads keep retrying; data stays in the log.
+    const refused = err instanceof TidegateError && (err.code === ErrorCode.BucketMissing || err.code === ErrorCode.AccessDenied);
+    this.refusalStreak = refused ? this.refusalStreak + 1 : 0;
+    if (refused && this.refusalStreak >= REFUSALS_BEFORE_FAILING_WAITERS) {
+      const failure = new TidegateError(err.code, `uploads to the store are failing (${err.message}); the data is safe in the write log and uploads keep retrying`, { cause: err });
+      for (const w of this.commitWaiters.splice(0)) w.reject(failure);
+    }
   }
 
   private sleep(ms: number): Promise<void> {

@@ -70,10 +70,9 @@ async function serve(argv: string[]): Promise<void> {
     if (v === 'off') return null;
     return v === undefined ? { host: '127.0.0.1', port: dflt } : parseHostPort(v, '127.0.0.1');
   };
-  const gatewayId = await loadGatewayId(dataDir);
   const logLevel = (str(flags, 'log-level') ?? 'info') as 'info';
-  const config = validateEngineConfig({
-    gatewayId,
+  const input = {
+    gatewayId: 'gw-unset',
     dataDir,
     store: parseStoreUrl(storeUrl),
     nbd: listener('nbd', 10809),
@@ -85,8 +84,15 @@ async function serve(argv: string[]): Promise<void> {
     },
     ...(flags.has('upload-bandwidth') ? { upload: { bandwidthBytesPerSec: str(flags, 'upload-bandwidth') } } : {}),
     logLevel,
-  });
+  };
+  // Validate before touching the disk: a mistyped flag must not leave a data dir behind.
+  validateEngineConfig(input);
+  const gatewayId = await loadGatewayId(dataDir);
+  const config = validateEngineConfig({ ...input, gatewayId });
   const logger = createLogger({ level: config.logLevel });
+  if (config.store.kind === 's3' && Number(process.versions.node.split('.')[0]) < 22) {
+    logger.warn('AWS SDK for JavaScript v3 releases after January 2027 require Node.js 22 or later', { node: process.versions.node });
+  }
   const running = await runEngine({ config, logger, handleSignals: true });
   const a = running.engine.addresses;
   process.stdout.write(
@@ -203,6 +209,8 @@ async function bandwidth(argv: string[]): Promise<void> {
 
 /** Run the CLI; resolves to the exit code (serve resolves once running). */
 export async function main(argv: string[]): Promise<number> {
+  // The SDK's own multi-line Node-version notice would break "one line per error"; serve logs it once instead.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const [cmd, ...rest] = argv;
   try {
     switch (cmd) {

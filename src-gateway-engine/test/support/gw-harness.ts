@@ -177,7 +177,7 @@ export async function makeImage(path: string, size: number, variant = 0): Promis
 export interface VolumeStatus {
   name: string;
   mode: string;
-  state: 'available' | 'throttled' | 'failed';
+  state: 'available' | 'degraded' | 'throttled' | 'failed';
   error: string | null;
   metrics: Record<string, number | string | null>;
 }
