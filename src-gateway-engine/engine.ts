@@ -16,7 +16,7 @@ import { mkdir, readFile, readdir, rm, writeFile, rename } from 'node:fs/promise
 import { join } from 'node:path';
 import { BlockCache } from './cache/index.js';
 import type { EngineConfig } from './config/index.js';
-import { CheckedDevice, StatsFilter, type BlockDevice } from './device/index.js';
+import { CheckedDevice, StatsFilter, latencyQuantile, type BlockDevice } from './device/index.js';
 import { ErrorCode, TidegateError } from './errors/index.js';
 import type { Logger } from './log/index.js';
 import { RetryingStore, openStore, type ObjectStore, type RetryOptions, type StoreConfig } from './objectstore/index.js';
@@ -360,9 +360,11 @@ export class Engine {
         CloudBytesDownloaded: c?.cloudBytesDownloaded ?? 0,
         UploadBufferUsedBytes: logUsed,
         UploadBufferPercentUsed: logCap > 0 ? (100 * logUsed) / logCap : 0,
-        QueuedWrites: v?.log.queuedWrites ?? 0,
+        QueuedWrites: (v?.dirtyBlocks ?? 0) * BLOCK_SIZE,
+        WritesWaitingForBuffer: v?.log.queuedWrites ?? 0,
         DirtyBytes: (v?.dirtyBlocks ?? 0) * BLOCK_SIZE,
         TimeSinceLastRecoveryPoint: v ? Math.round(v.timeSinceLastRecoveryPointMs() / 1000) : 0,
+        ...latencyMetrics(e.stats),
         UploadRetries: u?.retries ?? 0,
         LastUploadError: u?.lastError ?? null,
         LastUploadErrorAt: u?.lastErrorAt ?? null,
@@ -377,13 +379,13 @@ export class Engine {
     let misses = 0;
     let dirty = 0;
     let logUsed = 0;
-    let queued = 0;
+    let waiting = 0;
     for (const e of this.volumes.values()) {
       hits += e.volume?.counters.cacheHits ?? 0;
       misses += e.volume?.counters.cacheMisses ?? 0;
       dirty += (e.volume?.dirtyBlocks ?? 0) * BLOCK_SIZE;
       logUsed += e.volume?.log.usedBytes ?? 0;
-      queued += e.volume?.log.queuedWrites ?? 0;
+      waiting += e.volume?.log.queuedWrites ?? 0;
     }
     const logCap = this.config.writeLog.capacityBytes * Math.max(1, this.volumes.size);
     return {
@@ -407,12 +409,30 @@ export class Engine {
         capacityBytes: logCap,
         usedBytes: logUsed,
         UploadBufferPercentUsed: (100 * logUsed) / logCap,
-        QueuedWrites: queued,
+        QueuedWrites: dirty,
+        WritesWaitingForBuffer: waiting,
         bandwidthBytesPerSec: this.bandwidthBytesPerSec,
       },
       volumes,
     };
   }
+}
+
+/** Latency figures of a volume from its stats filter, in ms. */
+function latencyMetrics(stats: StatsFilter | undefined): Pick<VolumeInfo['metrics'], 'ReadTime' | 'WriteTime' | 'ReadLatencyP50Ms' | 'ReadLatencyP99Ms' | 'WriteLatencyP50Ms' | 'WriteLatencyP99Ms'> {
+  const snap = stats?.snapshot();
+  const r = snap?.byOp.read.latency;
+  const w = snap?.byOp.write.latency;
+  const avg = (l: typeof r): number => (l && l.count > 0 ? (l.sumSeconds / l.count) * 1000 : 0);
+  const q = (l: typeof r, p: number): number => (l ? latencyQuantile(l, p) * 1000 : 0);
+  return {
+    ReadTime: avg(r),
+    WriteTime: avg(w),
+    ReadLatencyP50Ms: q(r, 0.5),
+    ReadLatencyP99Ms: q(r, 0.99),
+    WriteLatencyP50Ms: q(w, 0.5),
+    WriteLatencyP99Ms: q(w, 0.99),
+  };
 }
 
 /** Fill a recovered stored volume's primary disk from the store, several ranged GETs at a time. */

@@ -26,8 +26,15 @@ function volume(name: string, over: Partial<VolumeInfo['metrics']> = {}, state: 
       UploadBufferUsedBytes: 0,
       UploadBufferPercentUsed: 0,
       QueuedWrites: 0,
+      WritesWaitingForBuffer: 0,
       DirtyBytes: 0,
       TimeSinceLastRecoveryPoint: 0,
+      ReadTime: 0,
+      WriteTime: 0,
+      ReadLatencyP50Ms: 0,
+      ReadLatencyP99Ms: 0,
+      WriteLatencyP50Ms: 0,
+      WriteLatencyP99Ms: 0,
       UploadRetries: 0,
       LastUploadError: null,
       LastUploadErrorAt: null,
@@ -47,14 +54,14 @@ function status(volumes: VolumeInfo[]): EngineStatus {
     nbd: null,
     metrics: null,
     cache: { capacityBytes: 100, usedBytes: 25, CacheHitPercent: 90, CachePercentUsed: 25, CachePercentDirty: 5 },
-    uploadBuffer: { capacityBytes: 1000, usedBytes: 100, UploadBufferPercentUsed: 10, QueuedWrites: 100, bandwidthBytesPerSec: 0 },
+    uploadBuffer: { capacityBytes: 1000, usedBytes: 100, UploadBufferPercentUsed: 10, QueuedWrites: 100, WritesWaitingForBuffer: 0, bandwidthBytesPerSec: 0 },
     volumes,
   };
 }
 
 describe('engine metrics', () => {
   it('maps one status snapshot per scrape to the AWS-named metrics', () => {
-    let vols = [volume('vol1', { WriteBytes: 8192, QueuedWrites: 4096, TimeSinceLastRecoveryPoint: 12, CacheHitPercent: 75 }), volume('vol2', {}, 'failed')];
+    let vols = [volume('vol1', { WriteBytes: 8192, QueuedWrites: 4096, TimeSinceLastRecoveryPoint: 12, CacheHitPercent: 75, ReadTime: 2, WriteLatencyP99Ms: 40 }), volume('vol2', {}, 'failed')];
     let calls = 0;
     const reg = new MetricsRegistry();
     registerEngineMetrics(reg, () => {
@@ -72,6 +79,8 @@ describe('engine metrics', () => {
     expect(text).toContain('tidegate_queued_writes_bytes{volume="vol1"} 4096\n');
     expect(text).toContain('tidegate_time_since_last_recovery_point_seconds{volume="vol1"} 12\n');
     expect(text).toContain('tidegate_volume_failed{volume="vol2"} 1\n');
+    expect(text).toContain('tidegate_read_time_seconds_average{volume="vol1"} 0.002\n');
+    expect(text).toContain('tidegate_write_latency_p99_seconds{volume="vol1"} 0.04\n');
     // A deleted volume's series disappear.
     vols = [vols[0]!];
     expect(reg.render()).not.toContain('vol2');

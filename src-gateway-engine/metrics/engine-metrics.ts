@@ -48,7 +48,12 @@ export function registerEngineMetrics(registry: MetricsRegistry, status: () => E
     help: '1 when the volume has stopped (failed fsync, lost ownership, could not open), else 0.',
     labelNames: ['volume'],
   });
-  const perVolume = [cacheHit, queued, sinceRp, up, down, readBytes, writeBytes, readOps, writeOps, retries, failed];
+  const latency = (name: string, help: string) => registry.gauge({ name, help, labelNames: ['volume'] });
+  const readAvg = latency('tidegate_read_time_seconds_average', 'Average client read latency since start, in seconds (AWS ReadTime).');
+  const writeAvg = latency('tidegate_write_time_seconds_average', 'Average client write latency since start, in seconds (AWS WriteTime).');
+  const readP99 = latency('tidegate_read_latency_p99_seconds', '99th percentile client read latency since start, in seconds.');
+  const writeP99 = latency('tidegate_write_latency_p99_seconds', '99th percentile client write latency since start, in seconds.');
+  const perVolume = [cacheHit, queued, sinceRp, up, down, readBytes, writeBytes, readOps, writeOps, retries, failed, readAvg, writeAvg, readP99, writeP99];
 
   registry.addCollector(() => {
     const s = status();
@@ -71,6 +76,10 @@ export function registerEngineMetrics(registry: MetricsRegistry, status: () => E
       writeOps.labels(l).set(vm.WriteOps);
       retries.labels(l).set(vm.UploadRetries);
       failed.labels(l).set(v.state === 'failed' ? 1 : 0);
+      readAvg.labels(l).set(vm.ReadTime / 1000);
+      writeAvg.labels(l).set(vm.WriteTime / 1000);
+      readP99.labels(l).set(vm.ReadLatencyP99Ms / 1000);
+      writeP99.labels(l).set(vm.WriteLatencyP99Ms / 1000);
     }
   });
 }

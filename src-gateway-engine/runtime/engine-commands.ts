@@ -38,10 +38,21 @@ export interface VolumeMetrics {
   CloudBytesDownloaded: number;
   UploadBufferUsedBytes: number;
   UploadBufferPercentUsed: number;
+  /** Bytes written but not yet uploaded (AWS QueuedWrites is in bytes). */
   QueuedWrites: number;
+  /** Writes waiting for upload-buffer space right now (back-pressure). */
+  WritesWaitingForBuffer: number;
   DirtyBytes: number;
   /** Seconds since the newest recovery point; 0 when everything is uploaded. */
   TimeSinceLastRecoveryPoint: number;
+  /** Average read latency in ms since start (CloudWatch's ReadTime is Sum/SampleCount of this). */
+  ReadTime: number;
+  /** Average write latency in ms since start. */
+  WriteTime: number;
+  ReadLatencyP50Ms: number;
+  ReadLatencyP99Ms: number;
+  WriteLatencyP50Ms: number;
+  WriteLatencyP99Ms: number;
   UploadRetries: number;
   LastUploadError: string | null;
   LastUploadErrorAt: string | null;
@@ -68,7 +79,10 @@ export interface EngineStatus {
     capacityBytes: number;
     usedBytes: number;
     UploadBufferPercentUsed: number;
+    /** Bytes written but not yet uploaded, all volumes. */
     QueuedWrites: number;
+    /** Writes waiting for upload-buffer space, all volumes. */
+    WritesWaitingForBuffer: number;
     bandwidthBytesPerSec: number;
   };
   volumes: VolumeInfo[];

@@ -137,7 +137,7 @@ describe('NBD requests outside the volume', () => {
 
 describe('a full upload buffer', () => {
   const reason = copySkip;
-  it.skipIf(reason)(`slows the writer down (throttled, QueuedWrites > 0) and never fails it; lifting the limit lets it finish${reason ? ` (${reason})` : ''}`, async () => {
+  it.skipIf(reason)(`slows the writer down (throttled, writes waiting for buffer space) and never fails it; lifting the limit lets it finish${reason ? ` (${reason})` : ''}`, async () => {
     const store = await localStore(scope);
     const dataDir = await scope.dir('data');
     const work = await scope.dir('work');
@@ -154,8 +154,9 @@ describe('a full upload buffer', () => {
       const seen = await pollFor('the volume to be throttled with queued writes', async () => {
         const s = await statusJson(dataDir);
         const v = s.volumes.find((x) => x.name === 'full')!;
-        return v.state === 'throttled' && Number(v.metrics.QueuedWrites) > 0 ? { s, v } : undefined;
+        return v.state === 'throttled' && Number(v.metrics.WritesWaitingForBuffer) > 0 && Number(v.metrics.QueuedWrites) > 0 ? { s, v } : undefined;
       });
+      expect(seen.s.uploadBuffer.WritesWaitingForBuffer).toBeGreaterThan(0);
       expect(seen.s.uploadBuffer.QueuedWrites).toBeGreaterThan(0);
       expect(Number(seen.v.metrics.UploadBufferPercentUsed)).toBeGreaterThan(50);
       expect(seen.v.error).toBeNull();

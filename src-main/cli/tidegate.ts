@@ -180,7 +180,7 @@ async function status(argv: string[]): Promise<void> {
       `gateway ${s.gatewayId} (version ${s.version}, pid ${s.pid}, up since ${s.startedAt})`,
       `store ${s.store}; NBD ${s.nbd ?? 'off'}; metrics ${s.metrics ?? 'off'}`,
       `cache: ${formatSize(s.cache.usedBytes)} of ${formatSize(s.cache.capacityBytes)} used, hit ${pct(s.cache.CacheHitPercent)}, dirty ${pct(s.cache.CachePercentDirty)}`,
-      `upload buffer: ${pct(s.uploadBuffer.UploadBufferPercentUsed)} used, ${s.uploadBuffer.QueuedWrites} writes queued, limit ${s.uploadBuffer.bandwidthBytesPerSec === 0 ? 'none' : `${formatSize(s.uploadBuffer.bandwidthBytesPerSec)}/s`}`,
+      `upload buffer: ${pct(s.uploadBuffer.UploadBufferPercentUsed)} used, ${formatSize(s.uploadBuffer.QueuedWrites)} not yet uploaded, ${s.uploadBuffer.WritesWaitingForBuffer} writes waiting for space, limit ${s.uploadBuffer.bandwidthBytesPerSec === 0 ? 'none' : `${formatSize(s.uploadBuffer.bandwidthBytesPerSec)}/s`}`,
       '',
     ].join('\n') + volumeTable(s.volumes),
   );
