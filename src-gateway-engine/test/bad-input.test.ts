@@ -16,7 +16,6 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { GatewayProcess } from './support/gateway-process.js';
 import {
@@ -36,7 +35,7 @@ import {
   tidegateLines,
   toolSkipReason,
 } from './support/gw-harness.js';
-import { rawClient, s3TestTarget } from './support/s3-test-bucket.js';
+import { removeBucket, s3TestTarget } from './support/s3-test-bucket.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BAD_REQUESTS = join(HERE, 'support', 'gw-nbd-bad-requests.py');
@@ -211,19 +210,7 @@ describe('a store that refuses or vanishes (radosgw)', () => {
     await cliOk(['volume', 'sync', 'v', '--data-dir', dataDir], store.env);
 
     // Someone empties and deletes the bucket with a plain S3 client.
-    const client = rawClient(s3TestTarget().endpoint!);
-    try {
-      const bucket = store.bucket!.name;
-      for (;;) {
-        const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
-        const keys = (listed.Contents ?? []).flatMap((o) => (o.Key ? [o.Key] : []));
-        if (keys.length === 0) break;
-        await Promise.all(keys.map((Key) => client.send(new DeleteObjectCommand({ Bucket: bucket, Key }))));
-      }
-      await client.send(new DeleteBucketCommand({ Bucket: bucket }));
-    } finally {
-      client.destroy();
-    }
+    await removeBucket(s3TestTarget().endpoint!, store.bucket!.name);
 
     // Writes are still accepted and flushed into the local log.
     await io('write -P 0x22 4M 4M', 'flush');

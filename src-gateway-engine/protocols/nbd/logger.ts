@@ -1,18 +1,9 @@
-/** Structured fields attached to a log line. */
-export type LogFields = Record<string, unknown>;
+import { nullLogger, type Logger as EngineLogger, type LogFields } from '../../log/index.js';
 
-/** The minimal logger the NBD server is given (the engine's log module can satisfy it). */
-export interface Logger {
-  debug(msg: string, fields?: LogFields): void;
-  info(msg: string, fields?: LogFields): void;
-  warn(msg: string, fields?: LogFields): void;
-  error(msg: string, fields?: LogFields): void;
-}
+export type { LogFields };
+
+/** The part of the engine's logger the NBD server uses. */
+export type Logger = Pick<EngineLogger, 'debug' | 'info' | 'warn' | 'error'>;
 
 /** A logger that drops everything. */
-export const silentLogger: Logger = Object.freeze({
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-});
+export const silentLogger: Logger = nullLogger;

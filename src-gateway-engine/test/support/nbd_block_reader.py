@@ -5,20 +5,13 @@
 
 usage: nbd_block_reader.py URI BLOCKS
 """
-import random
 import struct
 import sys
 
 import nbd
+from nbd_blocks import BS, block_bytes as expected
 
-BS = 4096
 CHUNK = 256
-
-
-def expected(seq, block):
-    head = b"TGBLK\0" + struct.pack("<QQ", seq, block)
-    rnd = random.Random(seq * 1000003 + block)
-    return head + rnd.randbytes(BS - len(head))
 
 
 def main():

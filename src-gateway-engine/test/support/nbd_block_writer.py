@@ -12,18 +12,10 @@ the server goes away (the test killed it).
 usage: nbd_block_writer.py URI FIRST_SEQ OPS BLOCKS SEED FLUSH_EVERY [FUA_EVERY]
 """
 import random
-import struct
 import sys
 
 import nbd
-
-BS = 4096
-
-
-def block_bytes(seq, block):
-    head = b"TGBLK\0" + struct.pack("<QQ", seq, block)
-    rnd = random.Random(seq * 1000003 + block)
-    return head + rnd.randbytes(BS - len(head))
+from nbd_blocks import BS, block_bytes
 
 
 def main():
