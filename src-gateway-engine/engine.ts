@@ -120,6 +120,15 @@ export class Engine {
     }
   }
 
+  /**
+   * Largest client read or write: 32 MiB, or less when log segments are small, so that one
+   * request (grown by read-modify-write to whole blocks) always fits in one log record.
+   */
+  get maxRequestBytes(): number {
+    const half = Math.floor(this.config.writeLog.segmentBytes / 2 / BLOCK_SIZE) * BLOCK_SIZE;
+    return Math.max(BLOCK_SIZE, Math.min(32 * 1024 * 1024, half));
+  }
+
   /** Addresses the engine listens on. */
   get addresses(): { nbd: string | null; metrics: string | null } {
     return { nbd: this.nbdAddress, metrics: this.metrics?.address ?? null };
@@ -151,7 +160,7 @@ export class Engine {
           lookup: (name) => this.volumes.get(name)?.device,
           list: () => [...this.volumes.values()].filter((v) => v.device).map((v) => ({ name: v.record.name, description: `${v.record.mode} volume` })),
         },
-        { logger: this.logger },
+        { logger: this.logger, maxBlockSize: this.maxRequestBytes },
       );
       const addr = await this.nbd.listen(this.config.nbd.host, this.config.nbd.port);
       this.nbdAddress = `${addr.address}:${addr.port}`;
@@ -218,7 +227,7 @@ export class Engine {
       });
       entry.volume = volume;
       entry.stats = new StatsFilter(volume);
-      entry.device = new CheckedDevice(entry.stats);
+      entry.device = new CheckedDevice(entry.stats, { maxRequestBytes: this.maxRequestBytes });
     } catch (err) {
       entry.openError = err instanceof TidegateError ? err : new TidegateError(ErrorCode.IoError, (err as Error).message, { cause: err });
       this.logger.error('volume could not be opened', { volume: record.name, code: entry.openError.code, error: entry.openError.message });

@@ -140,13 +140,13 @@ describe('a full upload buffer', () => {
     const store = await localStore(scope);
     const dataDir = await scope.dir('data');
     const work = await scope.dir('work');
-    // 128 MiB is the smallest buffer the default 64 MiB log segments allow.
-    const gw = await scope.start(dataDir, [...store.args, '--upload-buffer-size', '128MiB']);
+    // A small buffer: its log segments and the largest NBD request shrink with it.
+    const gw = await scope.start(dataDir, [...store.args, '--upload-buffer-size', '16MiB']);
     await cliOk(['volume', 'create', 'full', '--size', '512MiB', '--data-dir', dataDir]);
     expect(await cliOk(['bandwidth', 'set', '1', '--data-dir', dataDir])).toMatch(/1 B\/s/);
 
     const image = join(work, 'big.img');
-    await makeImage(image, 192 * MiB);
+    await makeImage(image, 48 * MiB);
     const sha = await sha256File(image);
     const copy = background('nbdcopy', ['--flush', image, gw.nbdUri('full')]);
     try {
@@ -169,10 +169,10 @@ describe('a full upload buffer', () => {
     const back = join(work, 'back.img');
     const read = await runTool('nbdcopy', [gw.nbdUri('full'), back]);
     expect(read.code, read.stderr).toBe(0);
-    // The volume is 512 MiB; the image is its first 192 MiB and the rest reads as zeroes.
-    const head = await runTool('sh', ['-c', `head -c ${192 * MiB} '${back}' | sha256sum`]);
+    // The volume is 512 MiB; the image is its first 48 MiB and the rest reads as zeroes.
+    const head = await runTool('sh', ['-c', `head -c ${48 * MiB} '${back}' | sha256sum`]);
     expect(head.stdout.split(' ')[0]).toBe(sha);
-    const tail = await runTool('qemu-io', ['-f', 'raw', gw.nbdUri('full'), '-c', `read -P 0 ${192 * MiB} ${320 * MiB}`]);
+    const tail = await runTool('qemu-io', ['-f', 'raw', gw.nbdUri('full'), '-c', `read -P 0 ${48 * MiB} ${464 * MiB}`]);
     expect(tail.code, tail.stdout + tail.stderr).toBe(0);
 
     expect(await cliOk(['volume', 'sync', 'full', '--data-dir', dataDir])).toMatch(/recovery point \d+ committed/);
@@ -354,7 +354,7 @@ describe('bad serve configuration: one clear line, non-zero exit, nothing left r
     { args: ['--store', 'ftp://x'], error: /store URL "ftp:\/\/x": unsupported scheme ftp: \(expected file: or s3:\) \[INVALID_ARGUMENT\]$/ },
     { args: ['--nbd', 'nonsense'], error: /invalid address "nonsense": missing port; expected host:port \[INVALID_ARGUMENT\]$/ },
     { args: ['--nbd', '127.0.0.1:99999'], error: /99999.*\[INVALID_ARGUMENT\]$/ },
-    { args: ['--upload-buffer-size', '4KiB'], error: /capacityBytes.*\[INVALID_ARGUMENT\]$/ },
+    { args: ['--upload-buffer-size', '4KiB'], error: /^tidegate: --upload-buffer-size must be at least 8 MiB \(got 4KiB\)$/, usage: true },
     { args: ['--sync-policy', 'sometimes'], error: /syncPolicy.*sometimes.*\[INVALID_ARGUMENT\]$/ },
     { args: ['--store'], error: /^tidegate: --store needs a value$/, usage: true },
   ].map((c) => ({ ...c, cmd: c.args.join(' ') })))('serve $cmd', async ({ args, error, usage }) => {

@@ -53,6 +53,21 @@ function str(flags: Map<string, string | true>, name: string): string | undefine
   return typeof v === 'string' ? v : undefined;
 }
 
+/** Smallest upload buffer `serve` accepts: two log segments of the smallest size. */
+const MIN_UPLOAD_BUFFER = 8 * 1024 * 1024;
+
+/**
+ * Upload-buffer settings from --upload-buffer-size: segments of about an eighth of the buffer
+ * (4–64 MiB, a power of two), so small buffers still hold several segments.
+ */
+function uploadBuffer(text: string): { capacityBytes: number; segmentBytes: number } {
+  const capacityBytes = parseSize(text);
+  if (capacityBytes < MIN_UPLOAD_BUFFER) throw new UsageError(`--upload-buffer-size must be at least ${formatSize(MIN_UPLOAD_BUFFER)} (got ${text})`);
+  let segmentBytes = 4 * 1024 * 1024;
+  while (segmentBytes * 2 <= Math.min(64 * 1024 * 1024, capacityBytes / 8)) segmentBytes *= 2;
+  return { capacityBytes, segmentBytes };
+}
+
 async function serve(argv: string[]): Promise<void> {
   const { positional, flags } = parseArgs(
     argv,
@@ -79,7 +94,7 @@ async function serve(argv: string[]): Promise<void> {
     metrics: listener('metrics', 9109),
     ...(flags.has('cache-size') ? { cache: { capacityBytes: str(flags, 'cache-size') } } : {}),
     writeLog: {
-      ...(flags.has('upload-buffer-size') ? { capacityBytes: str(flags, 'upload-buffer-size') } : {}),
+      ...(flags.has('upload-buffer-size') ? uploadBuffer(str(flags, 'upload-buffer-size')!) : {}),
       ...(flags.has('sync-policy') ? { syncPolicy: str(flags, 'sync-policy') as 'flush' } : {}),
     },
     ...(flags.has('upload-bandwidth') ? { upload: { bandwidthBytesPerSec: str(flags, 'upload-bandwidth') } } : {}),
