@@ -26,6 +26,8 @@ type Key = { vol: (typeof VOLS)[number]; block: number };
 type Op =
   | { kind: 'put'; key: Key; dirty: boolean }
   | { kind: 'get'; key: Key }
+  | { kind: 'putRun'; key: Key; count: number; dirty: boolean }
+  | { kind: 'getRun'; key: Key; count: number }
   | { kind: 'invalidate'; key: Key }
   | { kind: 'invalidateRange'; vol: Key['vol']; first: number; count: number }
   | { kind: 'markClean'; key: Key }
@@ -36,6 +38,8 @@ const keyArb = fc.record({ vol: volArb, block: fc.integer({ min: 0, max: BLOCKS 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('put' as const), key: keyArb, dirty: fc.boolean() }) },
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('get' as const), key: keyArb }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('putRun' as const), key: keyArb, count: fc.integer({ min: 1, max: 3 }), dirty: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('getRun' as const), key: keyArb, count: fc.integer({ min: 1, max: 3 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('invalidate' as const), key: keyArb }) },
   {
     weight: 1,
@@ -129,6 +133,31 @@ function start(cache: BlockCache, model: Model, op: Op, failures: string[]): Pro
         else if (!allowed.has(got.version)) failures.push(`get ${Model.id(op.key)} returned version ${got.version}, allowed ${[...allowed].join(',')}`);
       });
     }
+    case 'putRun': {
+      const keys = runKeys(op.key, op.count);
+      const ns = keys.map((k) => model.put(k, op.dirty));
+      const body = Buffer.concat(keys.map((k, i) => data(k, ns[i]!.version)));
+      return cache.putRun(op.key.vol, op.key.block, body, { dirty: op.dirty }).then((ok) => {
+        // false: some blocks may be cached, others not; only `true` promises every block.
+        if (ok) for (const n of ns) n.ok = true;
+      });
+    }
+    case 'getRun': {
+      const keys = runKeys(op.key, op.count);
+      const windows = keys.map((k) => model.openWindow(k));
+      const out = Buffer.alloc(keys.length * BS);
+      return cache.getRun(op.key.vol, op.key.block, keys.length, out, 0).then((served) => {
+        keys.forEach((k, i) => model.closeWindow(k, windows[i]!));
+        if (!(served >= 0 && served <= keys.length)) failures.push(`getRun served ${served} of ${keys.length}`);
+        for (let i = 0; i < served; i++) {
+          const key = keys[i]!;
+          const got = parse(out.subarray(i * BS, (i + 1) * BS));
+          if (got === 'torn') failures.push(`getRun ${Model.id(key)} returned a torn block`);
+          else if (got.vol !== key.vol || got.block !== key.block) failures.push(`getRun ${Model.id(key)} returned ${got.vol}:${got.block}`);
+          else if (!windows[i]!.has(got.version)) failures.push(`getRun ${Model.id(key)} returned version ${got.version}, allowed ${[...windows[i]!].join(',')}`);
+        }
+      });
+    }
     case 'invalidate':
       cache.invalidate(op.key.vol, op.key.block);
       model.forget((k) => k.vol === op.key.vol && k.block === op.key.block);
@@ -150,10 +179,18 @@ function start(cache: BlockCache, model: Model, op: Op, failures: string[]): Pro
   }
 }
 
+/** The keys of a run from `key`, clipped to the test's blocks. */
+function runKeys(key: Key, count: number): Key[] {
+  const keys: Key[] = [];
+  for (let b = key.block; b < Math.min(BLOCKS, key.block + count); b++) keys.push({ vol: key.vol, block: b });
+  return keys;
+}
+
 /** Once quiet: contents match the model's newest versions, dirty blocks are all there, counters add up. */
 async function checkQuiet(cache: BlockCache, model: Model): Promise<void> {
   let present = 0;
   let dirty = 0;
+  let dirtyPresent = 0;
   for (const vol of VOLS) {
     for (let block = 0; block < BLOCKS; block++) {
       const key = { vol, block };
@@ -167,12 +204,14 @@ async function checkQuiet(cache: BlockCache, model: Model): Promise<void> {
         present++;
         expect(n, `${Model.id(key)} was invalidated but is cached`).toBeDefined();
         expect(parse(b)).toEqual({ vol, block, version: n!.version });
+        if (n!.dirty) dirtyPresent++;
       }
     }
   }
   const s = cache.stats();
   expect(s.usedBytes).toBe(present * BS);
-  expect(s.dirtyBytes).toBe(dirty * BS);
+  expect(dirty).toBeLessThanOrEqual(dirtyPresent); // every successfully put dirty block is pinned
+  expect(s.dirtyBytes).toBe(dirtyPresent * BS); // and exactly the cached blocks whose newest put was dirty are
   expect(s.usedBytes).toBeLessThanOrEqual(s.capacityBytes);
   expect(s.errors).toBe(0);
 }

@@ -57,6 +57,11 @@
  *    taken, and put/invalidate/invalidateRange/dropVolume throw SHUTTING_DOWN afterwards
  *    (silently ignoring them could persist a stale block). Close the volumes first.
  *
+ * 8. getRun / putRun are get / put of consecutive blocks with fewer syscalls: every rule
+ *    above holds per block (a putRun registers each block as its newest pending put and
+ *    drops its old entry when called; a getRun serves only the prefix of blocks whose slot
+ *    generation did not change while the stretch was read).
+ *
  * Persistence: see docs/formats/cache.md. In short, the index is loaded on open only if
  * its signature, version, CRC, geometry (block size and slot count — a capacity change
  * starts cold) and the data file's size/inode/mtime all match; it is then deleted and the
@@ -297,6 +302,212 @@ export class BlockCache {
     const reads: Promise<Buffer | undefined>[] = [];
     for (let i = 0; i < count; i++) reads.push(this.get(volumeId, firstBlock + i));
     return Promise.all(reads);
+  }
+
+  /**
+   * Read the cached prefix of `count` consecutive blocks from `firstBlock` straight into
+   * `out` at `outOffset` (room for `count` blocks): one pread per stretch of adjacent slots.
+   * Resolves with how many leading blocks were served, each exactly as `get` would have
+   * returned it (races 1, 2 and 6 apply per block: a block whose slot changed while being
+   * read ends the prefix). Bytes of `out` past the served prefix are unspecified.
+   */
+  async getRun(volumeId: string, firstBlock: number, count: number, out: Buffer, outOffset: number): Promise<number> {
+    checkRange(firstBlock, count);
+    const bs = this.blockSize;
+    if (count === 0) return 0;
+    if (outOffset < 0 || out.length - outOffset < count * bs) {
+      throw new TidegateError(ErrorCode.InvalidArgument, `cache getRun: buffer too small for ${count} blocks`);
+    }
+    const blocks = this.closing ? undefined : this.volumes.get(volumeId)?.blocks;
+    let n = 0;
+    if (blocks !== undefined) while (n < count && blocks.has(firstBlock + n)) n++;
+    if (n === 0) {
+      this.misses++;
+      return 0;
+    }
+    const table = this.table;
+    if (n === 1) {
+      // One block (random reads): no stretch bookkeeping.
+      const s = blocks!.get(firstBlock)!;
+      table.touch(s);
+      const gen = table.gen[s]!;
+      this.begin();
+      let bytes: number;
+      try {
+        bytes = await this.file.read(out.subarray(outOffset, outOffset + bs), s * bs);
+      } catch {
+        bytes = -1;
+      } finally {
+        this.end();
+      }
+      if (bytes !== bs) {
+        this.errors++;
+        this.misses++;
+        if (table.gen[s] === gen) this.dropSlot(s);
+        return 0;
+      }
+      if (table.gen[s] !== gen) {
+        this.misses++;
+        return 0;
+      }
+      this.hits++;
+      if (count > 1) this.misses++;
+      return 1;
+    }
+    const slots = new Int32Array(n);
+    const gens = new Uint32Array(n);
+    for (let k = 0; k < n; k++) {
+      const s = blocks!.get(firstBlock + k)!;
+      slots[k] = s;
+      table.touch(s);
+      gens[k] = table.gen[s]!;
+    }
+    // One read per stretch of adjacent slots; `ok[k]` says block k's stretch read completely.
+    const ok = new Uint8Array(n);
+    const reads: Promise<void>[] = [];
+    this.begin();
+    try {
+      for (let k = 0; k < n; ) {
+        let e = k + 1;
+        while (e < n && slots[e] === slots[e - 1]! + 1) e++;
+        const from = k;
+        const to = e;
+        const len = (to - from) * bs;
+        const at = outOffset + from * bs;
+        reads.push(
+          this.file.read(out.subarray(at, at + len), slots[from]! * bs).then(
+            (bytes) => {
+              if (bytes === len) ok.fill(1, from, to);
+            },
+            () => undefined,
+          ),
+        );
+        k = e;
+      }
+      await (reads.length === 1 ? reads[0] : Promise.all(reads));
+    } finally {
+      this.end();
+    }
+    let served = 0;
+    while (served < n) {
+      const s = slots[served]!;
+      if (ok[served] !== 1) {
+        // A read error: forget the slots of the failed stretch that still hold the same data.
+        this.errors++;
+        for (let k = served; k < n; k++) if (ok[k] !== 1 && table.gen[slots[k]!] === gens[k]) this.dropSlot(slots[k]!);
+        break;
+      }
+      if (table.gen[s] !== gens[served]) break; // changed while being read: a miss
+      served++;
+    }
+    this.hits += served;
+    if (served < count) this.misses++;
+    return served;
+  }
+
+  /**
+   * Cache `data` (a whole number of blocks; do not modify it until this settles) as the
+   * content of the blocks from `firstBlock`: `put` for each block, with adjacent blocks
+   * given adjacent slots where possible so each stretch is one pwrite. Every race guarantee
+   * of `put` holds per block (each block registers as its newest pending put when called,
+   * and its older entry is dropped at once). Resolves true when every block was cached (or
+   * superseded meanwhile), false when some were not (full of DIRTY blocks, a disk error, or
+   * closing); those blocks are simply not cached.
+   */
+  async putRun(volumeId: string, firstBlock: number, data: Buffer, options: PutOptions = {}): Promise<boolean> {
+    const bs = this.blockSize;
+    if (data.length === 0 || data.length % bs !== 0) {
+      throw new TidegateError(ErrorCode.InvalidArgument, `cache putRun of ${data.length} bytes; blocks are ${bs} bytes`);
+    }
+    const count = data.length / bs;
+    checkRange(firstBlock, count);
+    if (count === 1) return this.put(volumeId, firstBlock, data, options);
+    if (this.closing) {
+      this.invalidateRange(volumeId, firstBlock, count);
+      return false;
+    }
+    const vol = this.volumeFor(volumeId);
+    const dirty = options.dirty === true;
+    const mine: PendingPut[] = new Array<PendingPut>(count);
+    for (let k = 0; k < count; k++) {
+      const me: PendingPut = { dirty };
+      mine[k] = me;
+      vol.pending.set(firstBlock + k, me); // supersedes any older put of this block still writing
+      this.dropIndexed(vol, firstBlock + k); // the old content is never served again
+    }
+    // Slots: a contiguous stretch of never-used ones if there is room, else one by one
+    // (free, then LRU CLEAN), sorted so blocks freed together land together again.
+    const slots = new Int32Array(count);
+    let reserved = count;
+    const tail = this.table.reserveTail(count);
+    if (tail >= 0) {
+      for (let k = 0; k < count; k++) slots[k] = tail + k;
+    } else {
+      for (let k = 0; k < count; k++) {
+        const s = this.reserveSlot();
+        if (s < 0) {
+          reserved = k;
+          break;
+        }
+        slots[k] = s;
+      }
+      if (reserved > 1) slots.subarray(0, reserved).sort();
+    }
+    let allCached = true;
+    if (reserved < count) {
+      // Full of DIRTY/WRITING slots: the blocks without a slot are not cached.
+      allCached = false;
+      this.rejectedPuts += count - reserved;
+      for (let k = reserved; k < count; k++) if (vol.pending.get(firstBlock + k) === mine[k]) vol.pending.delete(firstBlock + k);
+    }
+    if (reserved === 0) return false;
+    const failed = new Uint8Array(reserved);
+    const writes: Promise<void>[] = [];
+    this.begin();
+    try {
+      for (let k = 0; k < reserved; ) {
+        let e = k + 1;
+        while (e < reserved && slots[e] === slots[e - 1]! + 1) e++;
+        const from = k;
+        const to = e;
+        writes.push(
+          this.file.write(data.subarray(from * bs, to * bs), slots[from]! * bs).then(
+            () => undefined,
+            () => {
+              failed.fill(1, from, to);
+            },
+          ),
+        );
+        k = e;
+      }
+      await (writes.length === 1 ? writes[0] : Promise.all(writes));
+      let errored = false;
+      for (let k = 0; k < reserved; k++) {
+        const b = firstBlock + k;
+        const s = slots[k]!;
+        const me = mine[k]!;
+        if (failed[k] === 1) {
+          errored = true;
+          this.table.free(s);
+          if (vol.pending.get(b) === me) vol.pending.delete(b);
+          continue;
+        }
+        if (vol.pending.get(b) !== me) {
+          this.table.free(s); // superseded while writing
+          continue;
+        }
+        vol.pending.delete(b);
+        this.table.install(s, vol.ordinal, b, me.dirty);
+        vol.blocks.set(b, s);
+      }
+      if (errored) {
+        this.errors++;
+        allCached = false;
+      }
+      return allCached;
+    } finally {
+      this.end();
+    }
   }
 
   /**

@@ -31,7 +31,9 @@ class NodeCacheDataFile implements CacheDataFile {
   constructor(private readonly handle: FileHandle) {}
 
   async read(buffer: Buffer, position: number): Promise<number> {
-    let done = 0;
+    // One positional read almost always does it; loop only on a short read.
+    let done = (await this.handle.read(buffer, 0, buffer.length, position)).bytesRead;
+    if (done === buffer.length || done === 0) return done;
     while (done < buffer.length) {
       const { bytesRead } = await this.handle.read(buffer, done, buffer.length - done, position + done);
       if (bytesRead === 0) break;

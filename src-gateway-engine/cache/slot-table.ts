@@ -81,6 +81,29 @@ export class SlotTable {
     return s;
   }
 
+  /**
+   * `n` consecutive never-used slots from the high-water mark moved to WRITING (so a run of
+   * blocks lands in one contiguous stretch of the data file); the first slot, or -1 when the
+   * tail has fewer than `n` left. Never evicts.
+   */
+  reserveTail(n: number): number {
+    if (n <= 0 || this.slotCount - this.highWater < n) return NONE;
+    const first = this.highWater;
+    this.highWater += n;
+    this.ensureLength(this.highWater);
+    for (let s = first; s < first + n; s++) {
+      this.state[s] = SlotState.Writing;
+      this.gen[s] = (this.gen[s]! + 1) >>> 0;
+    }
+    this.writingCount += n;
+    return first;
+  }
+
+  /** True when `n` never-used slots remain above the high-water mark. */
+  hasTail(n: number): boolean {
+    return this.slotCount - this.highWater >= n;
+  }
+
   /** The least recently used CLEAN slot, or -1. */
   oldestClean(): number {
     return this.lruTail;

@@ -29,6 +29,12 @@ import { WriteOverlay } from './write-overlay.js';
 export interface VolumeCache {
   get(volumeId: string, block: number): Promise<Buffer | undefined>;
   put(volumeId: string, block: number, data: Buffer, options: { dirty: boolean }): Promise<boolean>;
+  /** Read the cached prefix of `count` blocks into `out` at `outOffset`; resolves with the number of blocks served. */
+  getRun(volumeId: string, firstBlock: number, count: number, out: Buffer, outOffset: number): Promise<number>;
+  /** `put` of consecutive blocks (`data` is a whole number of blocks), each block registered when called. */
+  putRun(volumeId: string, firstBlock: number, data: Buffer, options: { dirty: boolean }): Promise<boolean>;
+  /** The block's data is uploaded: unpin it. */
+  markClean(volumeId: string, block: number): boolean;
   invalidate(volumeId: string, block: number): void | Promise<void>;
   invalidateRange(volumeId: string, firstBlock: number, count: number): void | Promise<void>;
 }
@@ -249,7 +255,7 @@ export class Volume implements BlockDevice {
   private async change(kind: RecordKind, offset: number, length: number, data: Buffer | undefined, fua: boolean): Promise<void> {
     const first = Math.floor(offset / BLOCK_SIZE);
     const last = Math.floor((offset + length - 1) / BLOCK_SIZE);
-    const release = await this.locks.acquire(first, last);
+    const release = this.locks.tryAcquire(first, last) ?? (await this.locks.acquire(first, last));
     try {
       this.changeCounter++;
       const alignedOffset = first * BLOCK_SIZE;
@@ -267,7 +273,14 @@ export class Volume implements BlockDevice {
       const count = last - first + 1;
       if (recKind === RecordKind.Write) this.overlay.setWrite(first, count, rec.seq, rec.segmentNo, rec.dataPosition, BLOCK_SIZE);
       else this.overlay.setTrim(first, count, rec.seq);
-      if (this.cache) await this.cache.invalidateRange(this.remote.descriptor.volumeId, first, count);
+      if (this.cache) {
+        // Write-through: the data is in hand, so the cache gets it now as DIRTY (pinned until
+        // the commit that uploads it marks it clean). Not awaited — the log decided durability
+        // already; the put drops the block's older cached copy synchronously, and a failed or
+        // rejected put just leaves the block uncached (reads go to the log overlay first anyway).
+        if (recKind === RecordKind.Write) this.fillCache(first, payload!, true, rec.seq);
+        else await this.cache.invalidateRange(this.remote.descriptor.volumeId, first, count);
+      }
       if (this.primary) {
         if (recKind === RecordKind.Write) await this.primary.write(alignedOffset, payload!);
         else await this.primary.zero(alignedOffset, alignedLength);
@@ -297,18 +310,23 @@ export class Volume implements BlockDevice {
 
   /** Read whole blocks (cached mode). */
   private async readBlocks(first: number, count: number): Promise<Buffer> {
-    const out = Buffer.alloc(count * BLOCK_SIZE);
+    // Every path below writes all the bytes of its blocks (holes are zero-filled explicitly).
+    const out = Buffer.allocUnsafe(count * BLOCK_SIZE);
     const volumeId = this.remote.descriptor.volumeId;
     const changesAtStart = this.changeCounter;
+    const overlay = this.overlay;
+    const cache = this.cache;
     let i = 0;
+    /** Block index (relative) the cache was just asked for and missed: go straight to the store. */
+    let cacheMissAt = -1;
     while (i < count) {
       const b = first + i;
-      const entry = this.overlay.get(b);
+      const entry = overlay.get(b);
       if (entry) {
         // Gather consecutive blocks that sit consecutively in the same segment.
         let n = 1;
         while (i + n < count) {
-          const e = this.overlay.get(b + n);
+          const e = overlay.get(b + n);
           if (!e || e.segmentNo !== entry.segmentNo || e.position !== entry.position + n * BLOCK_SIZE) break;
           n++;
         }
@@ -322,19 +340,25 @@ export class Volume implements BlockDevice {
         }
         continue;
       }
-      if (this.overlay.trimmed(b)) {
+      if (overlay.trimmed(b)) {
+        out.fill(0, i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE);
         i++;
         continue;
       }
-      const cached = this.cache ? await this.cache.get(volumeId, b) : undefined;
-      if (cached) {
-        this.counters.cacheHits++;
-        cached.copy(out, i * BLOCK_SIZE);
-        i++;
+      if (cache && cacheMissAt !== i) {
+        // The run of blocks the log does not hold: one cache read per stretch of adjacent slots.
+        let n = 1;
+        if (!overlay.isEmpty) while (i + n < count && !overlay.get(b + n) && !overlay.trimmed(b + n)) n++;
+        else n = count - i;
+        const hits = await cache.getRun(volumeId, b, n, out, i * BLOCK_SIZE);
+        this.counters.cacheHits += hits;
+        i += hits;
+        if (hits < n) cacheMissAt = i;
         continue;
       }
       const loc = this.remote.map.get(b);
       if (loc === 0) {
+        out.fill(0, i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE);
         i++;
         continue;
       }
@@ -344,45 +368,70 @@ export class Volume implements BlockDevice {
       let n = 1;
       while (i + n < count && n < 256) {
         const bn = b + n;
-        if (this.overlay.get(bn) || this.overlay.trimmed(bn) || this.remote.map.get(bn) !== loc + n) break;
+        if (overlay.get(bn) || overlay.trimmed(bn) || this.remote.map.get(bn) !== loc + n) break;
         n++;
       }
       const data = await this.remote.readObjectBlocks(objNo, off, n);
       this.counters.cloudBytesDownloaded += data.length;
       data.copy(out, i * BLOCK_SIZE);
-      // Fill the cache only while no change raced this read: checked before every put, since a
-      // trim that lands between two puts would otherwise let an old block into the cache.
-      for (let k = 0; k < n && this.cache && this.changeCounter === changesAtStart; k++) {
-        await this.cache.put(volumeId, b + k, data.subarray(k * BLOCK_SIZE, (k + 1) * BLOCK_SIZE), { dirty: false });
-      }
+      // Fill the cache only while no change raced this read (a trim that landed meanwhile must
+      // not let an old block in); a change during the fill itself is undone right after it.
+      if (cache && this.changeCounter === changesAtStart) this.fillCache(b, data.subarray(0, n * BLOCK_SIZE), false, 0, changesAtStart);
       i += n;
     }
     return out;
   }
 
+  /**
+   * Start a cache put of whole blocks without waiting for it. `dirty` puts come from the write
+   * path (record `seq`); clean ones from a read miss, which undo themselves if any change
+   * landed while they were being written (`changesAtStart`).
+   */
+  private fillCache(firstBlock: number, data: Buffer, dirty: boolean, seq: number, changesAtStart = 0): void {
+    const cache = this.cache!;
+    const volumeId = this.remote.descriptor.volumeId;
+    const count = data.length / BLOCK_SIZE;
+    const put = cache.putRun(volumeId, firstBlock, data, { dirty });
+    if (dirty && seq <= this.remote.head.lastSeq) {
+      // Already committed (cannot happen today; cheap insurance against a pinned-forever block).
+      for (let k = 0; k < count; k++) cache.markClean(volumeId, firstBlock + k);
+    }
+    put.then(
+      () => {
+        if (!dirty && this.changeCounter !== changesAtStart) void Promise.resolve(cache.invalidateRange(volumeId, firstBlock, count)).catch(() => undefined);
+      },
+      () => undefined, // closing or closed cache: the block is simply not cached
+    );
+  }
+
   /** A head was committed: the map has the objects; drop overlay entries and warm the cache. */
-  private async onCommitted(head: VolumeHead, objects: Array<{ header: DataObjectHeader; body: Buffer }>): Promise<void> {
+  private async onCommitted(head: VolumeHead, objects: Array<{ header: DataObjectHeader }>): Promise<void> {
     const volumeId = this.remote.descriptor.volumeId;
     const touched: number[] = [];
-    for (const { header, body } of objects) {
-      // Zero extents first (as the map applies them): a block they cover reads as zeroes now,
-      // so no cached copy of older data may survive them.
-      if (this.cache) for (const e of header.extents) if (e.kind === ExtentKind.Zero) await this.cache.invalidateRange(volumeId, e.firstBlock, e.blockCount);
-      for (const e of header.extents) {
-        if (e.kind !== ExtentKind.Data) continue;
-        for (let k = 0; k < e.blockCount; k++) {
-          const b = e.firstBlock + k;
-          touched.push(b);
-          const entry = this.overlay.get(b);
-          // Only cache data that is still the newest for the block.
-          if (this.cache && (!entry || entry.seq <= head.lastSeq)) {
-            const at = (e.dataBlock + k) * BLOCK_SIZE;
-            const ok = await this.cache.put(volumeId, b, body.subarray(at, at + BLOCK_SIZE), { dirty: false });
-            if (!ok) await this.cache.invalidate(volumeId, b);
+    for (const { header } of objects) {
+      for (const e of header.extents) if (e.kind === ExtentKind.Data) for (let k = 0; k < e.blockCount; k++) touched.push(e.firstBlock + k);
+    }
+    try {
+      if (!this.cache) return;
+      for (const { header } of objects) {
+        // Zero extents first (as the map applies them): a block they cover reads as zeroes now,
+        // so no cached copy of older data may survive them.
+        for (const e of header.extents) if (e.kind === ExtentKind.Zero) await this.cache.invalidateRange(volumeId, e.firstBlock, e.blockCount);
+        // The data went into the cache as DIRTY when it was written (write-through): unpin the
+        // blocks whose newest write this head holds. A newer write's copy stays pinned.
+        for (const e of header.extents) {
+          if (e.kind !== ExtentKind.Data) continue;
+          for (let k = 0; k < e.blockCount; k++) {
+            const b = e.firstBlock + k;
+            const entry = this.overlay.get(b);
+            if (!entry || entry.seq <= head.lastSeq) this.cache.markClean(volumeId, b);
           }
         }
       }
+    } finally {
+      // Always: the log segments behind these entries are released next, and reads must
+      // then go to the map (the store) rather than to a deleted segment.
+      this.overlay.commitThrough(head.lastSeq, touched);
     }
-    this.overlay.commitThrough(head.lastSeq, touched);
   }
 }

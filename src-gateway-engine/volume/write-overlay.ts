@@ -22,6 +22,11 @@ export class WriteOverlay {
   private readonly blocks = new Map<number, OverlayEntry>();
   private trims: PendingTrim[] = [];
 
+  /** True when no block entry and no pending trim is held (reads skip the per-block checks). */
+  get isEmpty(): boolean {
+    return this.blocks.size === 0 && this.trims.length === 0;
+  }
+
   /** Blocks with data in the log. */
   get blockCount(): number {
     return this.blocks.size;
