@@ -36,6 +36,9 @@ import { WriteLog } from './writelog/write-log.js';
 export const MAX_CACHED_VOLUME_BYTES = 32 * 1024 ** 4;
 export const MAX_STORED_VOLUME_BYTES = 16 * 1024 ** 4;
 
+/** How often each volume confirms it is still the owner in the store. */
+const OWNER_CHECK_INTERVAL_MS = 5_000;
+
 /** Continuous upload failure after which a volume shows 'degraded'. */
 const DEGRADED_AFTER_MS = 10_000;
 
@@ -224,6 +227,7 @@ export class Engine {
         },
         durableEveryWrite: this.config.writeLog.syncPolicy === 'always',
         logger: this.logger,
+        ownerCheckIntervalMs: OWNER_CHECK_INTERVAL_MS,
       });
       entry.volume = volume;
       entry.stats = new StatsFilter(volume);

@@ -14,7 +14,7 @@ import {
   peekHeaderBytes,
   type DataObjectHeader,
 } from './data-object.js';
-import { acquireOwnership, type OwnerRecord } from './ownership.js';
+import { acquireOwnership, readOwner, type OwnerRecord } from './ownership.js';
 import { BLOCK_SIZE, ExtentKind, HEAD_FORMAT, HEAD_FORMAT_VERSION, VOLUMES_PREFIX, VOLUME_FORMAT, VOLUME_FORMAT_VERSION, parseHeadKey, volumeKeys } from './remote-format.js';
 import { parseVolumeDescriptor, type VolumeDescriptor, type VolumeMode } from './volume-descriptor.js';
 import { encodeVolumeHead, epochOfObject, parseVolumeHead, type VolumeHead } from './volume-head.js';
@@ -194,6 +194,20 @@ export class RemoteVolume {
       if (existing.lastSeq === head.lastSeq && existing.lastObjectNo === head.lastObjectNo && existing.checkpointObjectNo === head.checkpointObjectNo) {
         return existing;
       }
+    }
+  }
+
+  /**
+   * Confirm this gateway still owns the volume; VOLUME_OWNED when `owner.json` names a newer
+   * epoch or another gateway (a forced takeover happened). Store errors pass through.
+   */
+  async checkOwner(): Promise<void> {
+    const current = await readOwner(this.store, this.keys.owner);
+    if (!current || current.epoch !== this.owner.epoch || current.gatewayId !== this.owner.gatewayId) {
+      throw new TidegateError(
+        ErrorCode.VolumeOwned,
+        `volume ${this.descriptor.name} was taken over by gateway ${current?.gatewayId ?? '(none)'} (epoch ${current?.epoch ?? '?'}); this gateway was fenced out`,
+      );
     }
   }
 

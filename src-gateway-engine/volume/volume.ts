@@ -55,6 +55,12 @@ export interface VolumeParts {
   upload: UploaderOptions;
   durableEveryWrite: boolean;
   logger: VolumeLogger;
+  /**
+   * How often to confirm ownership in the store (0 = never). A forced takeover is otherwise
+   * noticed only at the next upload; this bounds how long a fenced-out gateway goes on
+   * acknowledging writes that the new owner will never see.
+   */
+  ownerCheckIntervalMs?: number;
 }
 
 /** Counters of one volume. */
@@ -137,7 +143,32 @@ export class Volume implements BlockDevice {
     }
     if (applied > 0) p.logger.info('write log replayed', { volume: v.name, records: applied, afterSeq: committed });
     v.uploader.start();
+    if (p.ownerCheckIntervalMs) v.watchOwner(p.ownerCheckIntervalMs);
     return v;
+  }
+
+  private ownerTimer: NodeJS.Timeout | undefined;
+
+  /** Fail-stop as soon as the store names another owner; store errors are left to the uploader. */
+  private watchOwner(intervalMs: number): void {
+    const tick = (): void => {
+      this.ownerTimer = undefined;
+      if (this.closed || this.failed) return;
+      this.remote.checkOwner().then(
+        () => this.scheduleOwnerCheck(tick, intervalMs),
+        (err: unknown) => {
+          if (hasCode(err, ErrorCode.VolumeOwned)) this.failStop(err);
+          else this.scheduleOwnerCheck(tick, intervalMs);
+        },
+      );
+    };
+    this.scheduleOwnerCheck(tick, intervalMs);
+  }
+
+  private scheduleOwnerCheck(tick: () => void, intervalMs: number): void {
+    if (this.closed) return;
+    this.ownerTimer = setTimeout(tick, intervalMs);
+    this.ownerTimer.unref();
   }
 
   /** The volume's fail-stop error, if it stopped. */
@@ -219,6 +250,7 @@ export class Volume implements BlockDevice {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.ownerTimer);
     await this.uploader.stop();
     await this.log.close();
     await this.primary?.sync().catch(() => undefined);
