@@ -367,11 +367,7 @@ export class BlockCache {
     const reads: Promise<void>[] = [];
     this.begin();
     try {
-      for (let k = 0; k < n; ) {
-        let e = k + 1;
-        while (e < n && slots[e] === slots[e - 1]! + 1) e++;
-        const from = k;
-        const to = e;
+      for (const [from, to] of adjacentStretches(slots, n)) {
         const len = (to - from) * bs;
         const at = outOffset + from * bs;
         reads.push(
@@ -382,7 +378,6 @@ export class BlockCache {
             () => undefined,
           ),
         );
-        k = e;
       }
       await (reads.length === 1 ? reads[0] : Promise.all(reads));
     } finally {
@@ -465,11 +460,7 @@ export class BlockCache {
     const writes: Promise<void>[] = [];
     this.begin();
     try {
-      for (let k = 0; k < reserved; ) {
-        let e = k + 1;
-        while (e < reserved && slots[e] === slots[e - 1]! + 1) e++;
-        const from = k;
-        const to = e;
+      for (const [from, to] of adjacentStretches(slots, reserved)) {
         writes.push(
           this.file.write(data.subarray(from * bs, to * bs), slots[from]! * bs).then(
             () => undefined,
@@ -478,7 +469,6 @@ export class BlockCache {
             },
           ),
         );
-        k = e;
       }
       await (writes.length === 1 ? writes[0] : Promise.all(writes));
       let errored = false;
@@ -857,5 +847,15 @@ async function syncDirectory(dir: string): Promise<void> {
     if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EACCES') throw err;
   } finally {
     await handle?.close();
+  }
+}
+
+/** [from, to) index ranges of `slots[0..n)` whose slot numbers are consecutive: one I/O each. */
+function* adjacentStretches(slots: ArrayLike<number>, n: number): Generator<[number, number]> {
+  for (let k = 0; k < n; ) {
+    let e = k + 1;
+    while (e < n && slots[e] === slots[e - 1]! + 1) e++;
+    yield [k, e];
+    k = e;
   }
 }

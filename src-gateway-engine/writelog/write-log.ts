@@ -611,17 +611,7 @@ async function writeAllv(fh: FileHandle, buffers: Buffer[], position: number): P
   while (bufs.length > 0) {
     const { bytesWritten } = await fh.writev(bufs, pos);
     pos += bytesWritten;
-    let skip = bytesWritten;
-    const rest: Buffer[] = [];
-    for (const b of bufs) {
-      if (skip >= b.length) {
-        skip -= b.length;
-        continue;
-      }
-      rest.push(skip > 0 ? b.subarray(skip) : b);
-      skip = 0;
-    }
-    bufs = rest;
+    bufs = unwritten(bufs, bytesWritten);
   }
 }
 
@@ -632,18 +622,23 @@ function writeAllvSync(fd: number, buffers: Buffer[], position: number): void {
     const bytesWritten = writevSync(fd, bufs, pos);
     if (bytesWritten === 0) throw Object.assign(new Error('write log: write made no progress'), { code: 'ENOSPC' });
     pos += bytesWritten;
-    let skip = bytesWritten;
-    const rest: Buffer[] = [];
-    for (const b of bufs) {
-      if (skip >= b.length) {
-        skip -= b.length;
-        continue;
-      }
-      rest.push(skip > 0 ? b.subarray(skip) : b);
-      skip = 0;
-    }
-    bufs = rest;
+    bufs = unwritten(bufs, bytesWritten);
   }
+}
+
+/** What is left of `bufs` after a (possibly short) vectored write of `written` bytes. */
+function unwritten(bufs: Buffer[], written: number): Buffer[] {
+  let skip = written;
+  const rest: Buffer[] = [];
+  for (const b of bufs) {
+    if (skip >= b.length) {
+      skip -= b.length;
+      continue;
+    }
+    rest.push(skip > 0 ? b.subarray(skip) : b);
+    skip = 0;
+  }
+  return rest;
 }
 
 /** fdatasync one file by path. */
