@@ -390,16 +390,14 @@ export class Engine {
     const cs = this.cache.stats();
     let hits = 0;
     let misses = 0;
-    let dirty = 0;
-    let logUsed = 0;
-    let waiting = 0;
     for (const e of this.volumes.values()) {
       hits += e.volume?.counters.cacheHits ?? 0;
       misses += e.volume?.counters.cacheMisses ?? 0;
-      dirty += (e.volume?.dirtyBlocks ?? 0) * BLOCK_SIZE;
-      logUsed += e.volume?.log.usedBytes ?? 0;
-      waiting += e.volume?.log.queuedWrites ?? 0;
     }
+    const sum = (pick: (m: VolumeInfo['metrics']) => number): number => volumes.reduce((n, v) => n + pick(v.metrics), 0);
+    const dirty = sum((m) => m.DirtyBytes);
+    const logUsed = sum((m) => m.UploadBufferUsedBytes);
+    const waiting = sum((m) => m.WritesWaitingForBuffer);
     const logCap = this.config.writeLog.capacityBytes * Math.max(1, this.volumes.size);
     return {
       gatewayId: this.config.gatewayId,

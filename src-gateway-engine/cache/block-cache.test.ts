@@ -68,14 +68,6 @@ describe('basic access and accounting', () => {
     expect(await c.get('v', 7)).toBeUndefined();
   });
 
-  it('getMany returns each block or undefined', async () => {
-    const c = await openCache(8);
-    await c.put('v', 1, block('v', 1));
-    await c.put('v', 3, block('v', 3));
-    const got = await c.getMany('v', 0, 4);
-    expect(got).toEqual([undefined, block('v', 1), undefined, block('v', 3)]);
-  });
-
   it('replaces a block on a second put', async () => {
     const c = await openCache(4);
     await c.put('v', 5, block('v', 5, 1));

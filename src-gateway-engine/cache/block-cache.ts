@@ -296,14 +296,6 @@ export class BlockCache {
     }
   }
 
-  /** `count` consecutive blocks from `firstBlock`; each entry as `get` would return it. */
-  async getMany(volumeId: string, firstBlock: number, count: number): Promise<(Buffer | undefined)[]> {
-    checkRange(firstBlock, count);
-    const reads: Promise<Buffer | undefined>[] = [];
-    for (let i = 0; i < count; i++) reads.push(this.get(volumeId, firstBlock + i));
-    return Promise.all(reads);
-  }
-
   /**
    * Read the cached prefix of `count` consecutive blocks from `firstBlock` straight into
    * `out` at `outOffset` (room for `count` blocks): one pread per stretch of adjacent slots.

@@ -52,12 +52,6 @@ describe('BlockMap against a Map model', () => {
         const model: Model = new Map();
         for (const o of ops) apply(map, model, o);
         checkAgainst(map, model, 7 * PAGE_BLOCKS);
-        // anyMapped agrees on a few windows.
-        for (const [first, count] of [[0, PAGE_BLOCKS], [PAGE_BLOCKS - 3, 7], [2 * PAGE_BLOCKS, 3 * PAGE_BLOCKS]] as const) {
-          let any = false;
-          for (let k = 0; k < count; k++) if (model.has(first + k)) any = true;
-          expect(map.anyMapped(first, count)).toBe(any);
-        }
         // Pages are dropped once empty: the map never holds a page the model has no block in.
         const pages = new Set([...model.keys()].map((b) => Math.floor(b / PAGE_BLOCKS)));
         expect(map.pageCount).toBe(pages.size);

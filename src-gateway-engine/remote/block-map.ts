@@ -111,22 +111,6 @@ export class BlockMap {
     }
   }
 
-  /** True when any block in the range is mapped. */
-  anyMapped(firstBlock: number, count: number): boolean {
-    for (let b = firstBlock; b < firstBlock + count; ) {
-      const pageNo = Math.floor(b / PAGE_BLOCKS);
-      const page = this.pages.get(pageNo);
-      const pageEnd = (pageNo + 1) * PAGE_BLOCKS;
-      const stop = Math.min(firstBlock + count, pageEnd);
-      if (page) {
-        if (isLinear(page)) return true;
-        for (let k = b; k < stop; k++) if (page.obj[k % PAGE_BLOCKS] !== 0) return true;
-      }
-      b = stop;
-    }
-    return false;
-  }
-
   /** Every mapped run in block order: consecutive blocks at consecutive offsets of one object, at most 256 blocks each. */
   *mappedRuns(): Generator<{ firstBlock: number; count: number; objNo: number; off: number }> {
     const pageNos = [...this.pages.keys()].sort((a, b) => a - b);

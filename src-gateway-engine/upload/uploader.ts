@@ -11,6 +11,7 @@
  * state is always a crash-consistent prefix (invariants 2 and 3).
  */
 import { ErrorCode, TidegateError, hasCode } from '../errors/index.js';
+import { backoffDelay } from '../objectstore/index.js';
 import { encodeDataObject, type DataObjectHeader } from '../remote/data-object.js';
 import type { RemoteVolume } from '../remote/remote-volume.js';
 import type { VolumeHead } from '../remote/volume-head.js';
@@ -236,7 +237,7 @@ export class Uploader {
       } catch (err) {
         this.stats.retries++;
         this.noteError(err);
-        await delay(backoff(attempt, this.opts.retryBaseMs, this.opts.retryMaxMs));
+        await delay(backoffDelay(attempt, { baseDelayMs: this.opts.retryBaseMs, maxDelayMs: this.opts.retryMaxMs }));
       }
     }
     this.stats.inFlight--;
@@ -304,7 +305,7 @@ export class Uploader {
         if (hasCode(err, ErrorCode.VolumeOwned) || this.stopped) throw err;
         this.stats.retries++;
         this.noteError(err);
-        await delay(backoff(attempt, this.opts.retryBaseMs, this.opts.retryMaxMs));
+        await delay(backoffDelay(attempt, { baseDelayMs: this.opts.retryBaseMs, maxDelayMs: this.opts.retryMaxMs }));
       }
     }
   }
@@ -351,10 +352,4 @@ export class Uploader {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Exponential backoff with full jitter. */
-export function backoff(attempt: number, baseMs: number, maxMs: number): number {
-  const cap = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 20));
-  return Math.floor(Math.random() * cap) + 1;
 }

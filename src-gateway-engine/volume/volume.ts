@@ -120,25 +120,18 @@ export class Volume implements BlockDevice {
     const committed = p.remote.head.lastSeq;
     let applied = 0;
     for (const r of p.replayed) {
-      if (r.seq <= committed) {
-        // Committed but not yet released: the primary disk is synced only before a release, so
-        // after a power loss it may lack these writes. Re-apply them (in order, idempotent).
-        if (v.primary) {
-          if (r.kind === RecordKind.Write) await v.primary.write(r.offset, await p.log.readData(r.segmentNo, r.dataPosition, r.length));
-          else await v.primary.zero(r.offset, r.length);
-        }
-        continue;
+      // Every record goes onto the primary disk again, committed ones too: the disk is synced
+      // only before a release, so after a power loss it may lack them (in order, idempotent).
+      if (v.primary) {
+        if (r.kind === RecordKind.Write) await v.primary.write(r.offset, await p.log.readData(r.segmentNo, r.dataPosition, r.length));
+        else await v.primary.zero(r.offset, r.length);
       }
+      if (r.seq <= committed) continue;
       applied++;
       const first = r.offset / BLOCK_SIZE;
       const count = r.length / BLOCK_SIZE;
-      if (r.kind === RecordKind.Write) {
-        v.overlay.setWrite(first, count, r.seq, r.segmentNo, r.dataPosition, BLOCK_SIZE);
-        if (v.primary) await v.primary.write(r.offset, await p.log.readData(r.segmentNo, r.dataPosition, r.length));
-      } else {
-        v.overlay.setTrim(first, count, r.seq);
-        if (v.primary) await v.primary.zero(r.offset, r.length);
-      }
+      if (r.kind === RecordKind.Write) v.overlay.setWrite(first, count, r.seq, r.segmentNo, r.dataPosition, BLOCK_SIZE);
+      else v.overlay.setTrim(first, count, r.seq);
       if (v.cache) await v.cache.invalidateRange(p.remote.descriptor.volumeId, first, count);
     }
     if (applied > 0) p.logger.info('write log replayed', { volume: v.name, records: applied, afterSeq: committed });

@@ -110,7 +110,6 @@ export class WriteLog {
   private writing = false;
   private syncWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private spaceWaiters: Array<() => void> = [];
-  private sealedWaiters: Array<() => void> = [];
   private failure: TidegateError | undefined;
   private closed = false;
   private readHandles = new Map<number, Promise<FileHandle>>();
@@ -274,22 +273,6 @@ export class WriteLog {
     await this.sealCurrent();
   }
 
-  /** Wait until a sealed segment exists or the timeout passes. */
-  waitForSealed(timeoutMs: number): Promise<void> {
-    if (this.sealed.length > 0 || this.closed || this.failure) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.sealedWaiters = this.sealedWaiters.filter((w) => w !== done);
-        resolve();
-      }, timeoutMs);
-      this.sealedWaiters.push(done);
-    });
-  }
-
   /** Read every record of a sealed segment, with its data. */
   async readSegment(segmentNo: number): Promise<Array<LogRecord & { data: Buffer | undefined }>> {
     const buf = await readFile(join(this.opts.dir, segmentFileName(segmentNo)));
@@ -355,7 +338,6 @@ export class WriteLog {
     const err = new TidegateError(ErrorCode.ShuttingDown, 'write log closed');
     for (const w of this.spaceWaiters.splice(0)) w();
     for (const p of this.pending.splice(0)) p.reject(err);
-    for (const w of this.sealedWaiters.splice(0)) w();
   }
 
   private throwIfUnusable(): void {
@@ -494,7 +476,6 @@ export class WriteLog {
     for (const p of this.pending.splice(0)) p.reject(this.failure);
     for (const w of this.syncWaiters.splice(0)) w.reject(this.failure);
     for (const w of this.spaceWaiters.splice(0)) w();
-    for (const w of this.sealedWaiters.splice(0)) w();
   }
 
   private async openNewSegment(): Promise<OpenSegment> {
@@ -537,7 +518,6 @@ export class WriteLog {
     await seg.fh.datasync();
     await seg.fh.close();
     this.sealed.push({ segmentNo: seg.segmentNo, firstSeq: seg.firstSeq, lastSeq: seg.lastSeq, bytes: seg.size });
-    for (const w of this.sealedWaiters.splice(0)) w();
   }
 }
 
