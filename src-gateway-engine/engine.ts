@@ -21,11 +21,12 @@ import { ErrorCode, TidegateError } from './errors/index.js';
 import type { Logger } from './log/index.js';
 import { RetryingStore, openStore, type ObjectStore, type RetryOptions, type StoreConfig } from './objectstore/index.js';
 import { NbdServer } from './protocols/nbd/index.js';
+import { IscsiServer, TargetTable, isIscsiName, targetNameOf, validateChapCredentials, type ExportedVolume } from './protocols/iscsi/index.js';
 import { RemoteVolume } from './remote/remote-volume.js';
 import { BLOCK_SIZE } from './remote/remote-format.js';
 import type { VolumeDescriptor } from './remote/volume-descriptor.js';
 import { acquireDataDirLock, type DataDirLock } from './runtime/data-dir-lock.js';
-import type { CreateVolumeParams, EngineCommandApi, EngineStatus, RecoverResult, RecoveryPoint, VolumeInfo } from './runtime/engine-commands.js';
+import type { CreateVolumeParams, EngineCommandApi, IscsiAccessParams, EngineStatus, RecoverResult, RecoveryPoint, VolumeInfo } from './runtime/engine-commands.js';
 import { buildEngineMetrics, type EngineMetrics } from './metrics/engine-metrics.js';
 import { PrimaryDisk } from './volume/primary-disk.js';
 import { Volume } from './volume/volume.js';
@@ -56,7 +57,11 @@ interface LocalVolumeRecord {
   volumeId: string;
   mode: 'cached' | 'stored';
   diskPath: string | null;
+  /** iSCSI access settings (secrets stay in this 0600 file only). */
+  iscsi?: { chap?: ChapSettings; allowedInitiators?: string[] };
 }
+
+type ChapSettings = NonNullable<IscsiAccessParams['chap']>;
 
 interface OpenVolume {
   record: LocalVolumeRecord;
@@ -78,6 +83,9 @@ export class Engine {
   private readonly volumes = new Map<string, OpenVolume>();
   private nbd: NbdServer | undefined;
   private nbdAddress: string | null = null;
+  private iscsi: IscsiServer | undefined;
+  private iscsiAddress: string | null = null;
+  private readonly targets: TargetTable;
   private metrics: EngineMetrics | undefined;
   private readonly startedAt = new Date().toISOString();
   private readonly version: string;
@@ -100,7 +108,15 @@ export class Engine {
       'volume.sync': (p) => this.syncVolume(p.name),
       recover: (p) => this.recover(p.store, p.force ?? false),
       'bandwidth.set': async (p) => this.setBandwidth(p.bytesPerSec),
+      'volume.iscsi': (p) => this.setIscsiAccess(p),
     };
+    this.targets = new TargetTable(
+      {
+        get: (name) => this.exportedVolume(this.volumes.get(name)),
+        list: () => [...this.volumes.values()].map((e) => this.exportedVolume(e)).filter((v) => v !== undefined),
+      },
+      { maxRequestBytes: this.maxRequestBytes, productRevision: version, logger },
+    );
   }
 
   /** Start an engine: lock the data dir, open the store, the cache and every local volume, listen. */
@@ -133,8 +149,8 @@ export class Engine {
   }
 
   /** Addresses the engine listens on. */
-  get addresses(): { nbd: string | null; metrics: string | null } {
-    return { nbd: this.nbdAddress, metrics: this.metrics?.address ?? null };
+  get addresses(): { nbd: string | null; iscsi: string | null; metrics: string | null } {
+    return { nbd: this.nbdAddress, iscsi: this.iscsiAddress, metrics: this.metrics?.address ?? null };
   }
 
   /** The checked device of an open volume, as every protocol sees it. */
@@ -148,6 +164,7 @@ export class Engine {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    await this.iscsi?.close();
     await this.nbd?.close();
     await this.metrics?.close();
     for (const v of this.volumes.values()) await v.volume?.close().catch((err) => this.logger.warn('volume close failed', { volume: v.record.name, error: err }));
@@ -167,6 +184,11 @@ export class Engine {
       );
       const addr = await this.nbd.listen(this.config.nbd.host, this.config.nbd.port);
       this.nbdAddress = `${addr.address}:${addr.port}`;
+    }
+    if (this.config.iscsi) {
+      this.iscsi = new IscsiServer(this.targets, { logger: this.logger });
+      const addr = await this.iscsi.listen(this.config.iscsi.host, this.config.iscsi.port);
+      this.iscsiAddress = addr.family === 'IPv6' ? `[${addr.address}]:${addr.port}` : `${addr.address}:${addr.port}`;
     }
     if (this.config.metrics) {
       this.metrics = await buildEngineMetrics(this.config.metrics, () => this.status());
@@ -271,6 +293,7 @@ export class Engine {
     const entry = this.requireEntry(name);
     await entry.volume?.close();
     this.volumes.delete(name);
+    this.targets.forget(name);
     if (entry.record.mode === 'cached') this.cache.dropVolume(entry.record.volumeId);
     await RemoteVolume.destroy(this.store, name);
     await rm(this.volumeDir(name), { recursive: true, force: true });
@@ -336,6 +359,44 @@ export class Engine {
     return entry.volume;
   }
 
+  /** An open volume as the iSCSI target table sees it. */
+  private exportedVolume(e: OpenVolume | undefined): ExportedVolume | undefined {
+    if (e?.device === undefined) return undefined;
+    const chap = e.record.iscsi?.chap;
+    return {
+      name: e.record.name,
+      volumeId: e.record.volumeId,
+      device: e.device,
+      access: {
+        ...(chap !== undefined ? { chap } : {}),
+        ...(e.record.iscsi?.allowedInitiators?.length ? { allowedInitiators: e.record.iscsi.allowedInitiators } : {}),
+      },
+      reservationStatePath: join(this.volumeDir(e.record.name), 'iscsi-reservations.json'),
+    };
+  }
+
+  /** Set a volume's CHAP credentials and initiator allow-list; new logins use them at once. */
+  private async setIscsiAccess(p: IscsiAccessParams): Promise<VolumeInfo> {
+    const entry = this.requireEntry(p.name);
+    const next = { ...entry.record.iscsi };
+    if (p.chap === null) delete next.chap;
+    else if (p.chap !== undefined) {
+      const problems = validateChapCredentials(p.chap);
+      if (problems.length > 0) throw new TidegateError(ErrorCode.InvalidArgument, `CHAP settings rejected: ${problems.map((x) => x.message).join('; ')}`);
+      next.chap = { user: p.chap.user, secret: p.chap.secret, ...(p.chap.mutualUser !== undefined ? { mutualUser: p.chap.mutualUser, mutualSecret: p.chap.mutualSecret! } : {}) };
+    }
+    if (p.allowedInitiators !== undefined) {
+      for (const name of p.allowedInitiators) {
+        if (!isIscsiName(name)) throw new TidegateError(ErrorCode.InvalidArgument, `not an iSCSI initiator name: ${JSON.stringify(name)} (expected iqn.YYYY-MM.reversed.domain[:id], eui.<16 hex> or naa.<hex>)`);
+      }
+      next.allowedInitiators = [...new Set(p.allowedInitiators.map((n) => n.toLowerCase()))];
+    }
+    entry.record = { ...entry.record, iscsi: next };
+    await this.writeLocalRecord(entry.record);
+    this.logger.info('volume iSCSI access changed', { volume: p.name, chap: next.chap !== undefined, mutualChap: next.chap?.mutualUser !== undefined, allowedInitiators: next.allowedInitiators?.length ?? 0 });
+    return this.volumeInfo(entry);
+  }
+
   private listVolumes(): VolumeInfo[] {
     return [...this.volumes.values()].map((e) => this.volumeInfo(e));
   }
@@ -360,6 +421,12 @@ export class Engine {
       state: failed ? 'failed' : (v?.log.queuedWrites ?? 0) > 0 ? 'throttled' : uploadsFailing ? 'degraded' : 'available',
       error: failed ? `${failed.code}: ${failed.message}` : uploadsFailing ? `uploads failing: ${u!.lastError}` : null,
       nbdExport: e.record.name,
+      iscsi: {
+        targetName: targetNameOf(e.record.name),
+        chapUser: e.record.iscsi?.chap?.user ?? null,
+        mutualChapUser: e.record.iscsi?.chap?.mutualUser ?? null,
+        allowedInitiators: e.record.iscsi?.allowedInitiators ?? [],
+      },
       recoveryPoint: v
         ? { headNo: v.remote.head.headNo, lastSeq: v.remote.head.lastSeq, committedAt: v.remote.head.committedAt }
         : { headNo: 0, lastSeq: 0, committedAt: '' },
@@ -407,6 +474,7 @@ export class Engine {
       store: this.store.description,
       memory: (({ rss, heapUsed, external, arrayBuffers }) => ({ rss, heapUsed, external, arrayBuffers }))(process.memoryUsage()),
       nbd: this.nbdAddress,
+      iscsi: this.iscsiAddress,
       metrics: this.metrics?.address ?? null,
       cache: {
         capacityBytes: cs.capacityBytes,

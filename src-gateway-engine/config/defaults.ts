@@ -10,6 +10,9 @@ const GiB = 1024 * MiB;
 /** NBD listens on loopback by default; expose it deliberately. */
 export const DEFAULT_NBD_HOST = '127.0.0.1';
 export const DEFAULT_NBD_PORT = 10809;
+/** iSCSI listens on loopback by default, on the IANA port. */
+export const DEFAULT_ISCSI_HOST = '127.0.0.1';
+export const DEFAULT_ISCSI_PORT = 3260;
 /** Prometheus metrics on loopback by default. */
 export const DEFAULT_METRICS_HOST = '127.0.0.1';
 export const DEFAULT_METRICS_PORT = 9109;
@@ -17,6 +20,7 @@ export const DEFAULT_METRICS_PORT = 9109;
 /** Deep-frozen defaults of the optional sections. */
 export const ENGINE_DEFAULTS = Object.freeze({
   nbd: Object.freeze({ host: DEFAULT_NBD_HOST, port: DEFAULT_NBD_PORT }),
+  iscsi: Object.freeze({ host: DEFAULT_ISCSI_HOST, port: DEFAULT_ISCSI_PORT }),
   metrics: Object.freeze({ host: DEFAULT_METRICS_HOST, port: DEFAULT_METRICS_PORT }),
   writeLog: Object.freeze({
     capacityBytes: 4 * GiB,

@@ -26,6 +26,7 @@ describe('validateEngineConfig', () => {
       dataDir: '/var/lib/tidegate',
       store: { kind: 'local', url: 'file:///var/lib/tidegate/store', root: '/var/lib/tidegate/store' },
       nbd: { host: '127.0.0.1', port: 10809 },
+      iscsi: { host: '127.0.0.1', port: 3260 },
       metrics: { host: '127.0.0.1', port: 9109 },
       writeLog: { capacityBytes: 4 * GiB, segmentBytes: 64 * MiB, syncPolicy: 'flush' },
       cache: { capacityBytes: 2 * GiB, blockSize: 4096 },

@@ -95,6 +95,8 @@ export interface EngineConfig {
   readonly store: StoreConfig;
   /** NBD listener, or null for none. */
   readonly nbd: HostPort | null;
+  /** iSCSI portal, or null for none. */
+  readonly iscsi: HostPort | null;
   /** Prometheus /metrics listener, or null for none. */
   readonly metrics: HostPort | null;
   readonly writeLog: WriteLogConfig;
@@ -116,6 +118,7 @@ export interface EngineConfigInput {
   /** A parsed store (from parseStoreUrl) or a store URL string. */
   store?: StoreConfig | string;
   nbd?: HostPortInput;
+  iscsi?: HostPortInput;
   metrics?: HostPortInput;
   writeLog?: { capacityBytes?: SizeInput; segmentBytes?: SizeInput; syncPolicy?: SyncPolicy };
   cache?: { capacityBytes?: SizeInput; blockSize?: SizeInput };
@@ -159,7 +162,7 @@ export function validateEngineConfig(input: unknown): Readonly<EngineConfig> {
   const v = new Validator();
   const root = v.object(input, '', true);
   if (root === undefined) throw new EngineConfigError(v.issues);
-  v.noUnknownKeys(root, '', ['gatewayId', 'dataDir', 'store', 'nbd', 'metrics', 'writeLog', 'cache', 'upload', 'logLevel']);
+  v.noUnknownKeys(root, '', ['gatewayId', 'dataDir', 'store', 'nbd', 'iscsi', 'metrics', 'writeLog', 'cache', 'upload', 'logLevel']);
 
   const gatewayId = v.required(root, 'gatewayId', (x, p) =>
     typeof x === 'string' && GATEWAY_ID_RE.test(x)
@@ -171,9 +174,15 @@ export function validateEngineConfig(input: unknown): Readonly<EngineConfig> {
   );
   const store = validateStore(v, root.store, dataDir);
   const nbd = v.hostPort(root.nbd, 'nbd', ENGINE_DEFAULTS.nbd);
+  const iscsi = v.hostPort(root.iscsi, 'iscsi', ENGINE_DEFAULTS.iscsi);
   const metrics = v.hostPort(root.metrics, 'metrics', ENGINE_DEFAULTS.metrics);
-  if (nbd && metrics && nbd.port !== 0 && nbd.port === metrics.port && sameHostOrWildcard(nbd.host, metrics.host)) {
-    v.fail('metrics.port', `must differ from nbd.port (both ${nbd.port})`);
+  const listeners: [string, HostPort | null | undefined][] = [['nbd', nbd], ['iscsi', iscsi], ['metrics', metrics]];
+  for (let i = 0; i < listeners.length; i++) {
+    for (let j = i + 1; j < listeners.length; j++) {
+      const [an, a] = listeners[i]!;
+      const [bn, b] = listeners[j]!;
+      if (a && b && a.port !== 0 && a.port === b.port && sameHostOrWildcard(a.host, b.host)) v.fail(`${bn}.port`, `must differ from ${an}.port (both ${a.port})`);
+    }
   }
 
   const wlIn = v.section(root, 'writeLog', ['capacityBytes', 'segmentBytes', 'syncPolicy']);
@@ -221,6 +230,7 @@ export function validateEngineConfig(input: unknown): Readonly<EngineConfig> {
     dataDir: dataDir!,
     store: store!,
     nbd: nbd!,
+    iscsi: iscsi!,
     metrics: metrics!,
     writeLog: writeLog as WriteLogConfig,
     cache: cache as CacheConfig,

@@ -16,8 +16,28 @@ export interface VolumeInfo {
   state: 'available' | 'degraded' | 'throttled' | 'failed';
   error: string | null;
   nbdExport: string;
+  /** The volume's iSCSI target (LUN 0) and who may log in to it. */
+  iscsi: IscsiTargetInfo;
   recoveryPoint: RecoveryPoint;
   metrics: VolumeMetrics;
+}
+
+export interface IscsiTargetInfo {
+  targetName: string;
+  /** CHAP is required (user names shown, never secrets). */
+  chapUser: string | null;
+  mutualChapUser: string | null;
+  /** Initiator names allowed to log in; empty = any initiator. */
+  allowedInitiators: string[];
+}
+
+/** iSCSI access settings of one volume: CHAP credentials (secrets 12–16 characters) and an initiator allow-list. */
+export interface IscsiAccessParams {
+  name: string;
+  /** Set CHAP (null turns it off; omitted leaves it as it is). */
+  chap?: { user: string; secret: string; mutualUser?: string; mutualSecret?: string } | null;
+  /** Replace the allow-list (empty = any initiator; omitted leaves it as it is). */
+  allowedInitiators?: string[];
 }
 
 export interface RecoveryPoint {
@@ -67,6 +87,8 @@ export interface EngineStatus {
   /** Memory of the engine process, in bytes. */
   memory: { rss: number; heapUsed: number; external: number; arrayBuffers: number };
   nbd: string | null;
+  /** The iSCSI portal, or null when iSCSI is off. */
+  iscsi: string | null;
   metrics: string | null;
   cache: {
     capacityBytes: number;
@@ -110,6 +132,7 @@ export interface EngineCommandMap {
   'volume.sync': [{ name: string }, RecoveryPoint];
   recover: [{ store?: string; force?: boolean }, RecoverResult];
   'bandwidth.set': [{ bytesPerSec: number }, { bytesPerSec: number }];
+  'volume.iscsi': [IscsiAccessParams, VolumeInfo];
 }
 
 export type EngineCommand = keyof EngineCommandMap;

@@ -23,17 +23,25 @@ import { parseArgs, UsageError } from './parse-args.js';
 
 const USAGE = `usage: tidegate <command> [options]
 
-  serve [--data-dir DIR] [--store URL] [--nbd HOST:PORT|off] [--metrics HOST:PORT|off]
+  serve [--data-dir DIR] [--store URL] [--nbd HOST:PORT|off] [--iscsi HOST:PORT|off]
+        [--metrics HOST:PORT|off]
         [--cache-size SIZE] [--upload-buffer-size SIZE] [--sync-policy flush|always]
         [--upload-bandwidth RATE] [--log-level debug|info|warn|error]
   volume create NAME --size SIZE [--mode cached|stored] [--disk PATH]
   volume list [--json]
   volume delete NAME
   volume sync NAME
+  volume iscsi NAME [--chap-user USER --chap-secret SECRET
+                     [--mutual-chap-user USER --mutual-chap-secret SECRET] | --no-chap]
+                    [--allow-initiators IQN[,IQN…] | --allow-any-initiator]
+        (secrets: 12–16 characters; may also come from $TIDEGATE_CHAP_SECRET and
+         $TIDEGATE_MUTUAL_CHAP_SECRET so they stay out of the process list)
   status [--json]
   recover --store URL [--force]
   bandwidth set RATE            (bytes per second, e.g. 10MiB; 0 = unlimited)
 
+Listeners default to loopback: NBD 127.0.0.1:10809, iSCSI 127.0.0.1:3260 (target
+iqn.2026-11.dev.tidegate:<volume>, LUN 0), metrics 127.0.0.1:9109.
 Every command takes --data-dir DIR (default: $TIDEGATE_DATA_DIR or ~/.local/share/tidegate).
 Store URLs: file:///path (default: DIR/store) or
   s3://bucket/prefix?endpoint=http://host:port&region=us-east-1&forcePathStyle=true
@@ -75,7 +83,7 @@ async function serve(argv: string[]): Promise<void> {
     [],
   );
   if (positional.length > 0) throw new UsageError(`serve takes no arguments (got ${positional.join(' ')})`);
-  for (const later of ['iscsi', 'console', 'control-plane']) {
+  for (const later of ['console', 'control-plane']) {
     if (flags.has(later)) throw new UsageError(`--${later} is not available in this version yet`);
   }
   const dataDir = dataDirOf(flags);
@@ -91,6 +99,7 @@ async function serve(argv: string[]): Promise<void> {
     dataDir,
     store: parseStoreUrl(storeUrl),
     nbd: listener('nbd', 10809),
+    iscsi: listener('iscsi', 3260),
     metrics: listener('metrics', 9109),
     ...(flags.has('cache-size') ? { cache: { capacityBytes: str(flags, 'cache-size') } } : {}),
     writeLog: {
@@ -116,6 +125,7 @@ async function serve(argv: string[]): Promise<void> {
       `  data dir: ${dataDir}`,
       `  store:    ${running.engine.store.description}`,
       `  NBD:      ${a.nbd ? `nbd://${a.nbd}/<volume>` : 'off'}`,
+      `  iSCSI:    ${a.iscsi ? `iscsi://${a.iscsi}/iqn.2026-11.dev.tidegate:<volume>/0` : 'off'}`,
       `  metrics:  ${a.metrics ? `http://${a.metrics}/metrics` : 'off'}`,
       `Create a volume:  tidegate volume create NAME --size 10GiB --data-dir ${dataDir}`,
       '',
@@ -140,7 +150,7 @@ async function volume(argv: string[]): Promise<void> {
         mode,
         ...(disk ? { diskPath: resolve(disk) } : {}),
       });
-      process.stdout.write(`created ${info.mode} volume ${info.name} (${formatSize(info.sizeBytes)}); NBD export "${info.nbdExport}"\n`);
+      process.stdout.write(`created ${info.mode} volume ${info.name} (${formatSize(info.sizeBytes)}); NBD export "${info.nbdExport}", iSCSI target ${info.iscsi.targetName} LUN 0\n`);
       return;
     }
     case 'list': {
@@ -165,9 +175,44 @@ async function volume(argv: string[]): Promise<void> {
       else process.stdout.write(`volume ${positional[0]}: recovery point ${rp.headNo} committed at ${rp.committedAt} (through write #${rp.lastSeq})\n`);
       return;
     }
+    case 'iscsi':
+      return volumeIscsi(rest);
     default:
-      throw new UsageError('volume create|list|delete|sync …');
+      throw new UsageError('volume create|list|delete|sync|iscsi …');
   }
+}
+
+async function volumeIscsi(argv: string[]): Promise<void> {
+  const { positional, flags } = parseArgs(
+    argv,
+    ['data-dir', 'chap-user', 'chap-secret', 'mutual-chap-user', 'mutual-chap-secret', 'allow-initiators'],
+    ['no-chap', 'allow-any-initiator', 'json'],
+  );
+  if (positional.length !== 1) throw new UsageError('volume iscsi NAME [--chap-user USER --chap-secret SECRET] [--no-chap] [--allow-initiators IQN,…|--allow-any-initiator]');
+  const user = str(flags, 'chap-user');
+  const secret = str(flags, 'chap-secret') ?? process.env.TIDEGATE_CHAP_SECRET;
+  const mutualUser = str(flags, 'mutual-chap-user');
+  const mutualSecret = str(flags, 'mutual-chap-secret') ?? process.env.TIDEGATE_MUTUAL_CHAP_SECRET;
+  if (flags.has('no-chap') && (user !== undefined || mutualUser !== undefined)) throw new UsageError('--no-chap cannot be combined with CHAP credentials');
+  if (user !== undefined && secret === undefined) throw new UsageError('--chap-user needs --chap-secret (or $TIDEGATE_CHAP_SECRET)');
+  if (user === undefined && str(flags, 'chap-secret') !== undefined) throw new UsageError('--chap-secret needs --chap-user');
+  if (mutualUser !== undefined && user === undefined) throw new UsageError('mutual CHAP needs --chap-user and --chap-secret too');
+  if (mutualUser !== undefined && mutualSecret === undefined) throw new UsageError('--mutual-chap-user needs --mutual-chap-secret (or $TIDEGATE_MUTUAL_CHAP_SECRET)');
+  if (flags.has('allow-any-initiator') && flags.has('allow-initiators')) throw new UsageError('--allow-initiators and --allow-any-initiator exclude each other');
+  const allow = str(flags, 'allow-initiators');
+  const info = await callEngine(dataDirOf(flags), 'volume.iscsi', {
+    name: positional[0]!,
+    ...(flags.has('no-chap') ? { chap: null } : user !== undefined ? { chap: { user, secret: secret!, ...(mutualUser !== undefined ? { mutualUser, mutualSecret: mutualSecret! } : {}) } } : {}),
+    ...(flags.has('allow-any-initiator') ? { allowedInitiators: [] } : allow !== undefined ? { allowedInitiators: allow.split(',').map((n) => n.trim()).filter((n) => n !== '') } : {}),
+  });
+  if (flags.has('json')) {
+    process.stdout.write(`${JSON.stringify(info.iscsi, null, 2)}\n`);
+    return;
+  }
+  const i = info.iscsi;
+  process.stdout.write(
+    `volume ${info.name}: iSCSI target ${i.targetName} LUN 0; CHAP ${i.chapUser === null ? 'off' : `user ${i.chapUser}${i.mutualChapUser === null ? '' : `, mutual (target user ${i.mutualChapUser})`}`}; initiators ${i.allowedInitiators.length === 0 ? 'any' : i.allowedInitiators.join(', ')}\n`,
+  );
 }
 
 function volumeTable(list: VolumeInfo[]): string {
@@ -193,7 +238,7 @@ async function status(argv: string[]): Promise<void> {
   process.stdout.write(
     [
       `gateway ${s.gatewayId} (version ${s.version}, pid ${s.pid}, up since ${s.startedAt})`,
-      `store ${s.store}; NBD ${s.nbd ?? 'off'}; metrics ${s.metrics ?? 'off'}`,
+      `store ${s.store}; NBD ${s.nbd ?? 'off'}; iSCSI ${s.iscsi ?? 'off'}; metrics ${s.metrics ?? 'off'}`,
       `cache: ${formatSize(s.cache.usedBytes)} of ${formatSize(s.cache.capacityBytes)} used, hit ${pct(s.cache.CacheHitPercent)}, dirty ${pct(s.cache.CachePercentDirty)}`,
       `upload buffer: ${pct(s.uploadBuffer.UploadBufferPercentUsed)} used, ${formatSize(s.uploadBuffer.QueuedWrites)} not yet uploaded, ${s.uploadBuffer.WritesWaitingForBuffer} writes waiting for space, limit ${s.uploadBuffer.bandwidthBytesPerSec === 0 ? 'none' : `${formatSize(s.uploadBuffer.bandwidthBytesPerSec)}/s`}`,
       '',

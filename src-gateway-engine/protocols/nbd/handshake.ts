@@ -41,7 +41,7 @@ import {
   NBD_REP_META_CONTEXT,
   NBD_REP_SERVER,
 } from './protocol-constants.js';
-import type { ReceiveBuffer } from './receive-buffer.js';
+import type { ReceiveBuffer } from '../common/receive-buffer.js';
 
 /**
  * The fixed newstyle handshake, server side. State machine:

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { CheckedDevice } from '../../device/checked-device.js';
 import { HandshakeError, negotiate, type HandshakeConfig } from './handshake.js';
 import type { Logger } from './logger.js';
-import { ReceiveBuffer } from './receive-buffer.js';
+import { ReceiveBuffer } from '../common/receive-buffer.js';
 import { Transmission, type TransmissionConfig } from './transmission.js';
 
 /**

@@ -32,7 +32,7 @@ import {
   NBD_STRUCTURED_REPLY_MAGIC,
   NBD_STRUCTURED_REPLY_SIZE,
 } from './protocol-constants.js';
-import type { ReceiveBuffer } from './receive-buffer.js';
+import type { ReceiveBuffer } from '../common/receive-buffer.js';
 
 /**
  * The transmission phase of one connection. Requests are parsed synchronously from the

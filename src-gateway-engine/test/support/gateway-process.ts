@@ -24,6 +24,10 @@ export interface GatewayProcess {
   /** host:port of the NBD listener. */
   readonly nbd: string;
   nbdUri(volume: string): string;
+  /** host:port of the iSCSI portal (null when started with --iscsi off). */
+  readonly iscsi: string | null;
+  /** libiscsi URL of a volume's LUN 0, optionally with CHAP `user%secret@`. */
+  iscsiUri(volume: string, auth?: string): string;
   /** SIGKILL, then wait for the exit. */
   kill9(): Promise<void>;
   /** SIGTERM (clean stop), then wait for the exit. */
@@ -35,7 +39,8 @@ export interface GatewayProcess {
 /** Start `tidegate serve` on loopback with a free NBD port; resolves once it is serving. */
 export async function startGateway(dataDir: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<GatewayProcess> {
   requireBuiltCli();
-  const child: ChildProcess = spawn(process.execPath, [TIDEGATE_BIN, 'serve', '--data-dir', dataDir, '--nbd', '127.0.0.1:0', '--metrics', 'off', ...extraArgs], {
+  const iscsiArgs = extraArgs.includes('--iscsi') ? [] : ['--iscsi', '127.0.0.1:0'];
+  const child: ChildProcess = spawn(process.execPath, [TIDEGATE_BIN, 'serve', '--data-dir', dataDir, '--nbd', '127.0.0.1:0', ...iscsiArgs, '--metrics', 'off', ...extraArgs], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -59,11 +64,14 @@ export async function startGateway(dataDir: string, extraArgs: string[] = [], en
       rej(new Error(`gateway exited (${code}) before serving:\n${err}`));
     });
   });
+  const iscsi = /iSCSI:\s+iscsi:\/\/([0-9.:]+)\//.exec(out)?.[1] ?? null;
   return {
     pid: child.pid!,
     dataDir,
     nbd,
     nbdUri: (volume) => `nbd://${nbd}/${volume}`,
+    iscsi,
+    iscsiUri: (volume, auth) => `iscsi://${auth !== undefined ? `${auth}@` : ''}${iscsi}/iqn.2026-11.dev.tidegate:${volume}/0`,
     kill9: async () => {
       child.kill('SIGKILL');
       await exited;

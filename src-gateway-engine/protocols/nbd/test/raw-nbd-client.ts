@@ -10,7 +10,7 @@ import {
   NBD_REP_INFO,
   NBD_REQUEST_MAGIC,
 } from '../protocol-constants.js';
-import { ReceiveBuffer } from '../receive-buffer.js';
+import { ReceiveBuffer } from '../../common/receive-buffer.js';
 
 /** A deliberately low-level NBD client for tests: it sends whatever bytes it is told to. */
 export class RawNbdClient {

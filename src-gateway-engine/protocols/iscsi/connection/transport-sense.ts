@@ -1,0 +1,14 @@
+import { Ascs, fixedSense, SenseKey } from '../scsi/sense.js';
+
+/**
+ * Sense data the transport itself answers with, for commands it refuses before the logical
+ * unit sees them (the EDTL disagrees with the CDB, a write too large to buffer).
+ */
+export function invalidFieldInInformationUnit(): Buffer {
+  return fixedSense({ key: SenseKey.IllegalRequest, ...Ascs.InvalidFieldInInformationUnit });
+}
+
+/** The logical unit failed in a way it did not report itself. */
+export function internalTargetFailure(): Buffer {
+  return fixedSense({ key: SenseKey.HardwareError, ...Ascs.InternalTargetFailure });
+}

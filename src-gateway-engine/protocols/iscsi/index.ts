@@ -1,0 +1,5 @@
+export { IscsiServer, type IscsiServerOptions } from './iscsi-server.js';
+export { TargetTable, TARGET_IQN_PREFIX, targetNameOf, type ExportedVolume } from './target-table.js';
+export type { IscsiTarget, TargetResolver } from './target-resolver.js';
+export { isIscsiName } from './iscsi-name.js';
+export { validateChapCredentials } from './login/index.js';
