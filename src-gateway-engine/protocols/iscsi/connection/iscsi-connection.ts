@@ -22,7 +22,7 @@ import { missingLunResponse } from '../scsi/missing-lun.js';
 import { withTransferLength } from '../scsi/transfer-length.js';
 import type { IscsiTarget } from '../target-resolver.js';
 import { ScsiStatus, type ScsiRequest, type ScsiResponse } from '../scsi/scsi-contract.js';
-import { internalTargetFailure, invalidFieldInInformationUnit } from './transport-sense.js';
+import { dataPhaseError, internalTargetFailure, invalidFieldInInformationUnit, transferTooLong } from './transport-sense.js';
 import { IscsiSession } from '../session/iscsi-session.js';
 import { DataOutError, ScsiTask } from '../session/scsi-task.js';
 import { snAdd } from '../serial-number.js';
@@ -114,16 +114,26 @@ export class IscsiConnection {
         if (err.kind === 'data-digest' && err.bhs !== undefined) this.reject(RejectReason.DataDigestError, err.bhs);
         this.socket.end();
         setTimeout(() => this.socket.destroy(), 1000).unref();
-      } else if (err instanceof ProtocolError) {
-        this.ctx.logger.warn('iscsi: protocol error, dropping connection', { ...this.fields, reason: err.message });
-        if (err.bhs !== undefined) this.reject(err.reason, err.bhs);
-        this.socket.end();
-        setTimeout(() => this.socket.destroy(), 1000).unref();
-      } else {
-        this.ctx.logger.error('iscsi: connection failed', { ...this.fields, error: err instanceof Error ? err.message : String(err) });
-        this.socket.destroy();
-      }
+      } else this.fail(err);
     }
+  }
+
+  /** Run an async handler; whatever it throws ends this connection, never the process. */
+  private guard(work: Promise<void>): void {
+    work.catch((err: unknown) => this.fail(err));
+  }
+
+  private fail(err: unknown): void {
+    if (this.closed) return;
+    if (err instanceof ProtocolError) {
+      this.ctx.logger.warn('iscsi: protocol error, dropping connection', { ...this.fields, reason: err.message });
+      if (err.bhs !== undefined) this.reject(err.reason, err.bhs);
+      this.socket.end();
+      setTimeout(() => this.socket.destroy(), 1000).unref();
+      return;
+    }
+    this.ctx.logger.error('iscsi: connection failed', { ...this.fields, error: err instanceof Error ? err.message : String(err) });
+    this.socket.destroy();
   }
 
   private async startSession(outcome: Awaited<ReturnType<LoginPhase['run']>>): Promise<void> {
@@ -191,11 +201,14 @@ export class IscsiConnection {
         return this.onDataOut(pdu);
       case InitiatorOp.TaskManagement:
         if (session.isDiscovery) throw new ProtocolError('task management in a discovery session', RejectReason.ProtocolError, pdu.bhs);
-        return this.ordered(pdu, () => void this.onTaskManagement(pdu));
+        return this.ordered(pdu, () => this.guard(this.onTaskManagement(pdu)));
       case InitiatorOp.TextRequest:
         return this.ordered(pdu, () => this.onText(pdu));
-      case InitiatorOp.LogoutRequest:
-        return this.ordered(pdu, () => void this.onLogout(pdu));
+      case InitiatorOp.LogoutRequest: {
+        const reason = pdu.flags & 0x7f;
+        if (reason > 2) throw new ProtocolError(`logout reason code ${reason}`, RejectReason.InvalidPduField, pdu.bhs);
+        return this.ordered(pdu, () => this.guard(this.onLogout(pdu)));
+      }
       case InitiatorOp.Snack:
         // ErrorRecoveryLevel is 0: SNACK is not supported (§11.16).
         this.reject(RejectReason.CommandNotSupported, pdu.bhs);
@@ -238,7 +251,9 @@ export class IscsiConnection {
     }
     if (itt === RESERVED_TAG) return; // a one-way NOP-Out (no answer wanted)
     if (!pdu.immediate) this.session!.order(pdu.word24, () => undefined);
-    this.writer.send(nopInBhs(pdu.lunField, itt, RESERVED_TAG, this.numbering(true)), pdu.data.length > 0 ? Buffer.from(pdu.data) : undefined);
+    // The echo never exceeds what the initiator said it can receive (§13.12).
+    const echo = pdu.data.subarray(0, this.session!.params.initiatorMaxRecvDataSegmentLength);
+    this.writer.send(nopInBhs(pdu.lunField, itt, RESERVED_TAG, this.numbering(true)), echo.length > 0 ? Buffer.from(echo) : undefined);
   }
 
   private armNopTimer(): void {
@@ -286,8 +301,8 @@ export class IscsiConnection {
       return;
     }
     if (isWrite && edtl > this.ctx.limits.maxDataOutBytes) {
-      // Too large to buffer: answer at once; Data-Out that still arrives finds no task and is dropped.
-      this.respond(itt, lunField, { status: ScsiStatus.CheckCondition, sense: invalidFieldInInformationUnit() }, 0, 0);
+      // Larger than any transfer we advertise: answer at once; Data-Out that still arrives finds no task and is dropped.
+      this.respond(itt, lunField, { status: ScsiStatus.CheckCondition, sense: transferTooLong() }, 0, 0);
       return;
     }
     let task: ScsiTask;
@@ -308,8 +323,17 @@ export class IscsiConnection {
     try {
       task.acceptDataOut(pdu.word20, pdu.word(36), pdu.word(40), pdu.data, pdu.final);
     } catch (err) {
-      if (err instanceof DataOutError) throw new ProtocolError(err.message, RejectReason.ProtocolError, pdu.bhs);
-      throw err;
+      if (!(err instanceof DataOutError)) throw err;
+      // With ErrorRecoveryLevel 0 a broken data sequence cannot be repaired: the command fails
+      // with ABORTED COMMAND (the initiator retries it), the session goes on, and the rest of
+      // this command's Data-Out is dropped when it arrives.
+      this.ctx.logger.warn('iscsi: Data-Out sequence error, command aborted', { ...this.fields, itt: pdu.itt, reason: err.message });
+      task.aborted = true;
+      this.tasks.delete(task.itt);
+      this.releaseBudget(task);
+      this.session!.activeCommands--;
+      this.respond(task.itt, task.lunField, { status: ScsiStatus.CheckCondition, sense: dataPhaseError() }, 0, 0);
+      return;
     }
     this.afterData(task, 0);
   }
@@ -384,11 +408,13 @@ export class IscsiConnection {
       if (task.aborted || this.closed) return;
       this.tasks.delete(task.itt);
       this.respond(task.itt, lunField, response, readLength, task.isWrite ? task.edtl : 0, response.dataOutLength);
-    })().finally(() => {
-      this.running.delete(task.itt);
-      if (this.tasks.get(task.itt) === task) this.tasks.delete(task.itt);
-      session.activeCommands--;
-    });
+    })()
+      .catch((err: unknown) => this.fail(err))
+      .finally(() => {
+        this.running.delete(task.itt);
+        if (this.tasks.get(task.itt) === task) this.tasks.delete(task.itt);
+        session.activeCommands--;
+      });
     this.running.set(task.itt, done);
   }
 
@@ -573,7 +599,6 @@ export class IscsiConnection {
     const reason = pdu.flags & 0x7f;
     this.loggingOut = true;
     // Close the session or this connection: both mean the whole session here (one connection).
-    if (reason !== 0 && reason !== 1 && reason !== 2) throw new ProtocolError(`logout reason ${reason}`, RejectReason.InvalidPduField, pdu.bhs);
     await this.settle();
     const p = this.session!.params;
     this.writer.send(logoutResponseBhs(pdu.itt, reason === 2 ? 2 : 0, this.numbering(true), p.defaultTime2Wait, p.defaultTime2Retain));

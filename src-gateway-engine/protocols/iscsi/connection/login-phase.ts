@@ -23,6 +23,8 @@ export class LoginFailure extends Error {
 
 /** Largest login text we reassemble from Continue PDUs before refusing. */
 const MAX_LOGIN_TEXT = 64 * 1024;
+/** Login PDUs one connection may send before it must be in the full feature phase. */
+const MAX_LOGIN_PDUS = 64;
 
 /**
  * The PDU side of the login phase (RFC 7143 §6): Login Requests in, Login Responses out,
@@ -67,6 +69,7 @@ export class LoginPhase {
     let tsih = 0;
     let text: Buffer[] = [];
     let textBytes = 0;
+    let requests = 0;
     for (;;) {
       const pdu = await this.reader.next();
       if (pdu.opcode !== InitiatorOp.LoginRequest) throw new LoginFailure(`opcode 0x${pdu.opcode.toString(16)} during login`, LoginStatus.InvalidDuringLogin);
@@ -113,6 +116,8 @@ export class LoginPhase {
       } else if (!pdu.bhs.subarray(8, 14).equals(isid) || pdu.bhs.readUInt16BE(14) !== tsih) {
         fail(LoginStatus.InitiatorError, 'ISID or TSIH changed during login');
       }
+      if (++requests > MAX_LOGIN_PDUS) fail(LoginStatus.InitiatorError, `more than ${MAX_LOGIN_PDUS} login PDUs`);
+      if (cont && transit) fail(LoginStatus.InitiatorError, 'Login Request with both the C and T bits set');
       if (csg === 2 || (transit && (nsg === 2 || nsg < csg))) fail(LoginStatus.InitiatorError, `invalid login stage transition ${csg}→${nsg}`);
       text.push(pdu.data);
       textBytes += pdu.data.length;

@@ -12,3 +12,13 @@ export function invalidFieldInInformationUnit(): Buffer {
 export function internalTargetFailure(): Buffer {
   return fixedSense({ key: SenseKey.HardwareError, ...Ascs.InternalTargetFailure });
 }
+
+/** A write larger than the maximum transfer length the logical unit advertises. */
+export function transferTooLong(): Buffer {
+  return fixedSense({ key: SenseKey.IllegalRequest, ...Ascs.InvalidFieldInCdb });
+}
+
+/** A Data-Out sequence was broken (wrong DataSN or offset): the command fails, the connection goes on. */
+export function dataPhaseError(): Buffer {
+  return fixedSense({ key: SenseKey.AbortedCommand, ...Ascs.DataPhaseError });
+}

@@ -30,7 +30,7 @@ describe('negotiateOperational', () => {
       ['HeaderDigest', 'None'],
       ['DataDigest', 'None'],
       ['InitialR2T', 'No'], // OR with our No
-      ['ImmediateData', 'No'], // AND with our No
+      ['ImmediateData', 'Yes'],
       ['MaxBurstLength', '16776192'],
       ['FirstBurstLength', '262144'],
       ['MaxConnections', '1'],
@@ -43,7 +43,7 @@ describe('negotiateOperational', () => {
       ['IFMarker', 'No'],
       ['OFMarker', 'No'],
     ]);
-    expect(r.params).toMatchObject({ initialR2T: false, immediateData: false, maxBurstLength: 16776192, firstBurstLength: 262144, maxXmitDataSegmentLength: 262144, defaultTime2Retain: 0 });
+    expect(r.params).toMatchObject({ initialR2T: false, immediateData: true, maxBurstLength: 16776192, firstBurstLength: 262144, maxXmitDataSegmentLength: 262144, defaultTime2Retain: 0 });
   });
 
   it('does not modify the params it was given', () => {

@@ -102,11 +102,10 @@ export const DEFAULT_TARGET_LIMITS: Readonly<TargetLimits> = Object.freeze({
   firstBurstLength: 262144,
   maxOutstandingR2T: 16,
   maxConnections: 1,
-  // Write data follows the command unsolicited, in its own Data-Out PDU: no R2T round trip
-  // for writes up to FirstBurstLength, and every Data-Out is sequence-checked (a mangled
-  // DataSN is caught; immediate data has none).
+  // Writes up to FirstBurstLength travel with the command (immediate data) or right after
+  // it (unsolicited Data-Out): no R2T round trip.
   initialR2T: false,
-  immediateData: false,
+  immediateData: true,
   defaultTime2Wait: 2,
   defaultTime2Retain: 20,
   errorRecoveryLevel: 0,

@@ -26,6 +26,11 @@ export interface Residual {
   underflow: number;
 }
 
+/** Residual counts are 32-bit on the wire; a CDB can ask for more than that. */
+function residualCount(r: Residual): number {
+  return Math.min(0xffffffff, r.overflow || r.underflow);
+}
+
 /** Residual flag bits of SCSI Response / Data-In byte 1. */
 function residualFlags(r: Residual): number {
   return (r.overflow > 0 ? 0x04 : 0) | (r.underflow > 0 ? 0x02 : 0);
@@ -49,7 +54,7 @@ export function dataInBhs(
   bhs.writeUInt32BE(RESERVED_TAG, 20);
   bhs.writeUInt32BE(dataSN >>> 0, 36);
   bhs.writeUInt32BE(offset, 40);
-  if (status !== undefined) bhs.writeUInt32BE(status.residual.overflow || status.residual.underflow, 44);
+  if (status !== undefined) bhs.writeUInt32BE(residualCount(status.residual), 44);
   return bhs;
 }
 
@@ -59,7 +64,7 @@ export function scsiResponseBhs(itt: number, n: Numbering, status: number, resid
   bhs[3] = status;
   bhs.writeUInt32BE(itt, 16);
   bhs.writeUInt32BE(expDataSN >>> 0, 36);
-  bhs.writeUInt32BE(residual.overflow || residual.underflow, 44);
+  bhs.writeUInt32BE(residualCount(residual), 44);
   return bhs;
 }
 

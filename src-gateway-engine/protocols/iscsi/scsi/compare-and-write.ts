@@ -23,9 +23,13 @@ async function compareAndWrite(ctx: CommandContext, request: ScsiRequest): Promi
   if (cdb.blocks > ctx.profile.maxCompareAndWriteBlocks) throw invalidFieldInCdb(13);
   checkLbaRange(cdb.lba, cdb.blocks, ctx.profile.blockCount);
   const bytes = cdb.blocks * ctx.profile.blockLength;
+  // Zero blocks with data attached is a malformed CDB (libiscsi sends 256 blocks wrapped to 0 in one byte).
+  if (cdb.blocks === 0) {
+    if (request.dataOut.length > 0) throw invalidFieldInCdb(13);
+    return good();
+  }
   // Not a READ/WRITE-family length: the transport passes any EDTL on and we judge it here.
   expectDataOut(request.dataOut, 2 * bytes);
-  if (cdb.blocks === 0) return good();
   const verifyData = request.dataOut.subarray(0, bytes);
   const writeData = request.dataOut.subarray(bytes);
   await withWriteLock(ctx, cdb.lba, cdb.blocks, async () => {

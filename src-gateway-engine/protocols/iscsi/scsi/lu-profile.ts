@@ -19,7 +19,11 @@ export interface LuProfile {
   readonly targetName: string;
   /** Logical block length in bytes (512). */
   readonly blockLength: number;
-  /** Logical blocks per physical block exponent (log2(4096 / blockLength)). */
+  /**
+   * Logical blocks per physical block exponent. 0: each 512-byte block is addressable on its
+   * own as far as provisioning goes (GET LBA STATUS answers per logical block); the 4 KiB
+   * preference is announced as the optimal transfer granularity instead.
+   */
   readonly physicalBlockExponent: number;
   /** Number of logical blocks. */
   readonly blockCount: number;
@@ -76,13 +80,14 @@ export function makeLuProfile(input: LuProfileInput): LuProfile {
     naa,
     targetName: input.targetName,
     blockLength,
-    physicalBlockExponent: 3,
+    physicalBlockExponent: 0,
     blockCount: Math.floor(input.sizeBytes / blockLength),
     maxTransferBlocks,
     optimalGranularityBlocks: 8,
     maxUnmapBlocks: 0xffffffff,
     maxUnmapDescriptors: 256,
-    maxWriteSameBlocks: maxTransferBlocks * 16,
+    // At most 16 bits, WRITE SAME(10)'s own limit, so one value serves both CDB sizes.
+    maxWriteSameBlocks: Math.min(0xffff, maxTransferBlocks * 16),
     maxCompareAndWriteBlocks: 255,
     maxAtomicTransferBlocks: Math.min(maxTransferBlocks, 2048),
     readOnly: input.readOnly ?? false,

@@ -67,6 +67,7 @@ export const Ascs = {
   SavingParametersNotSupported: asc(0x39, 0x00),
   ReportedLunsDataChanged: asc(0x3f, 0x0e),
   InternalTargetFailure: asc(0x44, 0x00),
+  DataPhaseError: asc(0x4b, 0x00),
   CopyTargetDeviceNotReachable: asc(0x0d, 0x02),
 } as const;
 

@@ -11,10 +11,10 @@ import { invalidFieldInCdb, lbaOutOfRange } from './sense.js';
  * zeroes) is written to every block of the range; NUMBER OF LOGICAL BLOCKS 0 means "to the
  * end of the volume" (VPD B0 WSNZ=0), bounded by MAXIMUM WRITE SAME LENGTH.
  *
- *   zero pattern + UNMAP   → trim (reads back as zeroes: LBPRZ=1)
+ *   UNMAP                  → trim, whatever the pattern (reads back as zeroes: LBPRZ=1;
+ *                            initiators use it to deallocate and libiscsi checks for zeroes)
  *   zero pattern, no UNMAP → writeZeroes keeping the blocks allocated
  *   other pattern          → the pattern, written in chunks of at most the maximum transfer
- *                            (UNMAP cannot be honoured: unmapped blocks would read as zero)
  *
  * ANCHOR is not supported (ANC_SUP=0); the obsolete PBDATA/LBDATA bits are refused.
  */
@@ -42,7 +42,7 @@ async function writeSame(ctx: CommandContext, request: ScsiRequest): Promise<Scs
   const zero = pattern.every((b) => b === 0);
   await withWriteLock(ctx, cdb.lba, blocks, async () => {
     const fua = mustBeDurable(ctx, false);
-    if (zero && cdb.unmap) return ctx.device.trim(cdb.lba * bs, blocks * bs, { fua });
+    if (cdb.unmap) return ctx.device.trim(cdb.lba * bs, blocks * bs, { fua });
     if (zero) return ctx.device.writeZeroes(cdb.lba * bs, blocks * bs, { noUnmap: true, fua });
     const step = Math.min(blocks, Math.max(1, ctx.profile.maxTransferBlocks));
     const chunk = Buffer.allocUnsafe(step * bs);
