@@ -5,7 +5,7 @@
  * generated block of docs/performance.md. See bench/README.md for what each number means.
  *
  * Env knobs: RUNTIME (s per fio run, default 15), RAMP (default 2),
- *   BENCH_PARTS (default "writelog,nbd,restart,memory,upload"), BENCH_TMP (temp root),
+ *   BENCH_PARTS (default "writelog,nbd,iscsi,restart,memory,upload"), BENCH_TMP (temp root),
  *   BENCH_KEEP=1 (keep temp dirs and logs), BENCH_DOCS=0 (do not touch docs/performance.md),
  *   BENCH_PART_TIMEOUT (s, default 1500), more per part in bench/README.md.
  */
@@ -19,6 +19,7 @@ import { renderMarkdown, updatePerformanceDoc } from './lib/report.js';
 const PARTS = {
   writelog: async (ctx) => (await import('./parts/writelog.js')).benchWriteLog(ctx),
   nbd: async (ctx) => (await import('./parts/nbd.js')).benchNbd(ctx),
+  iscsi: async (ctx) => (await import('./parts/iscsi.js')).benchIscsi(ctx),
   restart: async (ctx) => (await import('./parts/restart.js')).benchRestart(ctx),
   memory: async (ctx) => (await import('./parts/memory.js')).benchMemory(ctx),
   upload: async (ctx) => (await import('./parts/upload.js')).benchUpload(ctx),
@@ -43,7 +44,7 @@ function tryOut(cmd, args) {
 async function main() {
   const runtime = Number(process.env.RUNTIME ?? 15);
   const ramp = Number(process.env.RAMP ?? 2);
-  const parts = (process.env.BENCH_PARTS ?? 'writelog,nbd,restart,memory,upload').split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = (process.env.BENCH_PARTS ?? 'writelog,nbd,iscsi,restart,memory,upload').split(',').map((s) => s.trim()).filter(Boolean);
   for (const p of parts) if (!PARTS[p]) throw new Error(`unknown part ${p} (known: ${Object.keys(PARTS).join(', ')})`);
   const missing = ['fio', 'nbdkit', 'nbdcopy', 'jq'].filter((t) => tryOut('sh', ['-c', `command -v ${t}`]).startsWith('unavailable'));
   if (missing.length) throw new Error(`missing tools: ${missing.join(' ')} (apt-get install fio nbdkit libnbd-bin jq)`);
@@ -78,6 +79,7 @@ async function main() {
       fio: tryOut('fio', ['--version']),
       nbdkit: tryOut('nbdkit', ['--version']),
       nbdcopy: tryOut('nbdcopy', ['--version']).split('\n')[0],
+      tgt: parts.includes('iscsi') ? tryOut('tgtd', ['-V']) : undefined,
     },
     settings: { runtime, ramp, parts },
     parts: {},

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian 12 machine, then the npm packages.
 # Real clients and servers come from apt: libnbd (nbdinfo, nbdcopy, nbdsh's Python module),
-# qemu-img/qemu-io, nbdkit, fio, and Ceph's radosgw (the tests start a throw-away one on
-# loopback). Run as root (or with sudo available).
+# libiscsi's tools (iscsi-inq, iscsi-ls, iscsi-readcapacity16, iscsi-test-cu), qemu-img/qemu-io
+# (with qemu-block-extra for iscsi://), nbdkit, fio, and Ceph's radosgw (the tests start a
+# throw-away one on loopback). Run as root (or with sudo available).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PKGS=(libnbd-bin python3-libnbd qemu-utils qemu-block-extra nbdkit fio jq curl uuid-runtime
+PKGS=(libnbd-bin python3-libnbd libiscsi-bin qemu-utils qemu-block-extra nbdkit fio jq curl uuid-runtime
       ceph-mon ceph-osd radosgw ceph-common)
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"

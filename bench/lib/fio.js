@@ -1,7 +1,8 @@
 /**
- * fio over NBD (libnbd engine, one connection, user space only) and the numbers we keep
- * from it. Server CPU is sampled from /proc/<pid>/stat when fio's ramp ends and when fio
- * exits, so it covers the measured window (plus fio's short teardown).
+ * fio over NBD (libnbd engine, one connection) or iSCSI (libiscsi engine, one session),
+ * user space only, and the numbers we keep from it. Server CPU is sampled from
+ * /proc/<pid>/stat when fio's ramp ends and when fio exits, so it covers the measured
+ * window (plus fio's short teardown).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,14 +25,29 @@ export function parseFioJson(text) {
   return JSON.parse(text.slice(i));
 }
 
+/** fio arguments that select an NBD export (libnbd engine, one connection). */
+export function nbdTarget(uri) {
+  return ['--ioengine=nbd', `--uri=${uri}`];
+}
+
 /**
- * Run one time-based workload against `uri`; returns the summary row.
- * `serverPid` adds server CPU; `outDir` keeps fio's raw JSON.
+ * fio arguments that select an iSCSI LUN, `iscsi://HOST:PORT/IQN/LUN` (libiscsi engine, one
+ * session). fio splits file names on ':', so every colon is escaped.
  */
-export async function runFioWorkload({ label, uri, wl, runtime, ramp, serverPid, outDir }) {
-  const out = join(outDir, `${label}_${wl.name}.json`);
+export function iscsiTarget(url, initiator = 'iqn.2026-11.dev.tidegate.bench:fio') {
+  return ['--ioengine=libiscsi', `--filename=${url.replace(/:/g, '\\:')}`, `--initiator=${initiator}`];
+}
+
+/**
+ * Run one time-based workload against `uri` (NBD) or `target` (fio arguments from
+ * nbdTarget / iscsiTarget), with the `fio` binary (default: fio on PATH); returns the
+ * summary row. `serverPid` adds server CPU; `outDir` keeps fio's raw JSON; `prefix` names
+ * the JSON file (default: none).
+ */
+export async function runFioWorkload({ label, uri, target, fio = 'fio', prefix = '', wl, runtime, ramp, serverPid, outDir }) {
+  const out = join(outDir, `${prefix}${label}_${wl.name}.json`);
   const args = [
-    `--name=${wl.name}`, '--ioengine=nbd', `--uri=${uri}`, `--rw=${wl.rw}`, `--bs=${wl.bs}`, `--iodepth=${wl.qd}`,
+    `--name=${wl.name}`, ...(target ?? nbdTarget(uri)), `--rw=${wl.rw}`, `--bs=${wl.bs}`, `--iodepth=${wl.qd}`,
     '--numjobs=1', '--thread', '--group_reporting', '--time_based', `--runtime=${runtime}`, `--ramp_time=${ramp}`,
     '--lat_percentiles=1', '--randrepeat=0', '--norandommap', '--output-format=json', `--output=${out}`,
   ];
@@ -41,7 +57,7 @@ export async function runFioWorkload({ label, uri, wl, runtime, ramp, serverPid,
     c0 = cpuSeconds(serverPid);
     t0 = now();
   });
-  const res = await run('fio', args, { timeoutMs: (runtime + ramp + 60) * 1000, allowFail: true });
+  const res = await run(fio, args, { timeoutMs: (runtime + ramp + 60) * 1000, allowFail: true });
   await sampler;
   const t1 = now();
   const c1 = cpuSeconds(serverPid);
@@ -49,7 +65,7 @@ export async function runFioWorkload({ label, uri, wl, runtime, ramp, serverPid,
   try {
     j = parseFioJson(readFileSync(out, 'utf8'));
   } catch (e) {
-    return { label, workload: wl.name, status: 'error', error: `fio exit ${res.code}: ${String(res.stderr).slice(-500)} ${e.message}` };
+    return { label, workload: wl.name, status: 'error', error: `fio exit ${res.code}: ${String(res.stderr).slice(-1500)} ${e.message}` };
   }
   writeFileSync(out, JSON.stringify(j));
   const job = j.jobs[0];
@@ -74,8 +90,28 @@ export async function runFioWorkload({ label, uri, wl, runtime, ramp, serverPid,
     serverCpuSecondsPerGB: bytes > 0 ? round(srvCpuS / (bytes / 1e9), 3) : null,
     clientCpuPercent: round((job.usr_cpu ?? 0) + (job.sys_cpu ?? 0), 1),
   };
-  if (row.status !== 'ok') row.error = `fio exit ${res.code}, job error ${job.error}: ${String(res.stderr).slice(-300)}`;
+  if (row.status !== 'ok') row.error = `fio exit ${res.code}, job error ${job.error}: ${String(res.stderr).slice(-1500)}`;
   return row;
+}
+
+/**
+ * Read the whole target once, sequentially (1 MiB, QD8): warms a cache and checks the
+ * path works. Resolves { MBps, seconds } from fio's own figures; throws on any fio error.
+ */
+export async function fioFullRead({ label, target, fio = 'fio', size, outDir }) {
+  const out = join(outDir, `${label}_full-read.json`);
+  const args = ['--name=full-read', ...target, '--rw=read', '--bs=1M', '--iodepth=8', `--size=${size}`, '--numjobs=1', '--thread', '--output-format=json', `--output=${out}`];
+  const res = await run(fio, args, { timeoutMs: 300_000, allowFail: true });
+  let job;
+  try {
+    job = parseFioJson(readFileSync(out, 'utf8')).jobs[0];
+  } catch (e) {
+    throw new Error(`fio full read of ${label} failed (exit ${res.code}): ${String(res.stderr).slice(-1500)} ${e.message}`);
+  }
+  if (res.code !== 0 || job.error !== 0 || job.read.io_bytes < size) {
+    throw new Error(`fio full read of ${label}: exit ${res.code}, job error ${job.error}, ${job.read.io_bytes} of ${size} bytes: ${String(res.stderr).slice(-1500)}`);
+  }
+  return { MBps: round(job.read.bw_bytes / 1e6, 1), seconds: round(job.read.runtime / 1000, 2) };
 }
 
 export function round(v, digits) {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 
 const daemons = new Map(); // pid -> { name, child }
 const tempDirs = new Set();
+const commands = new Set(); // children of run() still running (fio, nbdcopy, …)
 const exitHooks = [];
 
 export const HZ = 100; // USER_HZ on Linux; checked against getconf in run.js
@@ -93,6 +94,7 @@ let cleaning;
 /** Stop every recorded daemon and remove every temp folder. Idempotent. */
 export function cleanupAll() {
   cleaning ??= (async () => {
+    killCommands();
     for (const fn of exitHooks.splice(0).reverse()) {
       try {
         await fn();
@@ -101,6 +103,7 @@ export function cleanupAll() {
       }
     }
     await Promise.all([...daemons.entries()].map(([pid, { name, exited }]) => stopDaemon({ pid, name, exited }, 3000)));
+    killCommands(); // anything a part started while the hooks ran
     if (process.env.BENCH_KEEP === '1') process.stderr.write(`bench: BENCH_KEEP=1, leaving ${[...tempDirs].join(' ')}\n`);
     else for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
     tempDirs.clear();
@@ -111,6 +114,7 @@ export function cleanupAll() {
 /** Synchronous last resort (process 'exit' event): SIGKILL what is left, remove temp dirs. */
 export function cleanupSync() {
   if (process.env.BENCH_KEEP === '1') tempDirs.clear();
+  killCommands();
   for (const pid of daemons.keys()) {
     try {
       process.kill(-pid, 'SIGKILL');
@@ -141,8 +145,25 @@ export function run(cmd, args, { timeoutMs = 600_000, env, allowFail = false, in
         reject(new Error(`${cmd} ${args.join(' ')}: ${why}\n${String(stderr).slice(-2000)}`));
       } else resolve(res);
     });
+    commands.add(child);
+    child.on('exit', () => commands.delete(child));
     if (input !== undefined) child.stdin.end(input);
   });
+}
+
+/**
+ * SIGKILL every run() child still running (e.g. fio's libiscsi engine keeps reconnecting,
+ * and ignores SIGTERM, once its target is gone).
+ */
+function killCommands() {
+  for (const c of commands) {
+    try {
+      c.kill('SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  commands.clear();
 }
 
 /** True once something accepts TCP connections on host:port. */

@@ -8,27 +8,57 @@ const MiB = 1024 * 1024;
 const fmt = (v, d = 0) => (v === null || v === undefined || Number.isNaN(v) ? '—' : Number(v).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
 const x = (v) => (v === null || v === undefined ? '—' : `${fmt(v, 2)}×`);
 
+const WORKLOAD_NAMES = ['seqread', 'seqwrite', 'randread-qd1', 'randread-qd32', 'randwrite-qd1', 'randwrite-qd32'];
+
+/** Tidegate vs a peer over the six fio workloads (rows labelled 'tidegate' and `peer`). */
+function workloadRows(p, peer, peerName, initial) {
+  const lines = [
+    `| workload | Tidegate MB/s | ${peerName} MB/s | ratio | Tidegate IOPS | ${peerName} IOPS | p50 µs T / ${initial} | p99 µs T / ${initial} | server CPU-s per GB T / ${initial} | CPU/GB ratio |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  const missing = { status: 'missing' };
+  for (const wl of WORKLOAD_NAMES) {
+    const a = p.rows.find((r) => r.label === 'tidegate' && r.workload === wl);
+    const b = p.rows.find((r) => r.label === peer && r.workload === wl);
+    if (!a && !b) continue;
+    const r = p.ratios?.[wl] ?? {};
+    const err = (row) => (row.status === 'ok' ? '' : row.status === 'missing' ? '' : ' (error)');
+    const [ta, tb] = [a ?? missing, b ?? missing];
+    lines.push(
+      `| ${wl} | ${fmt(ta.MBps, 1)}${err(ta)} | ${fmt(tb.MBps, 1)}${err(tb)} | ${x(r.throughput)} | ${fmt(ta.iops)} | ${fmt(tb.iops)} | ${fmt(ta.p50us)} / ${fmt(tb.p50us)} | ${fmt(ta.p99us)} / ${fmt(tb.p99us)} | ${fmt(ta.serverCpuSecondsPerGB, 2)} / ${fmt(tb.serverCpuSecondsPerGB, 2)} | ${x(r.cpuPerGB)} |`,
+    );
+  }
+  return lines;
+}
+
 function nbdTable(p) {
   if (!p) return 'Not run (not in BENCH_PARTS).\n';
   if (p.status === 'error') return `NBD part failed: ${p.reason}\n`;
   const lines = [
     `fio ${p.runtimeSeconds} s + ${p.rampSeconds} s ramp per run, libnbd engine, one connection, 2 GiB target, warm cache; targets interleaved.`,
     '',
-    '| workload | Tidegate MB/s | nbdkit MB/s | ratio | Tidegate IOPS | nbdkit IOPS | p50 µs T / n | p99 µs T / n | server CPU-s per GB T / n | CPU/GB ratio |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...workloadRows(p, 'nbdkit-file', 'nbdkit', 'n'),
   ];
-  for (const wl of ['seqread', 'seqwrite', 'randread-qd1', 'randread-qd32', 'randwrite-qd1', 'randwrite-qd32']) {
-    const a = p.rows.find((r) => r.label === 'tidegate' && r.workload === wl);
-    const b = p.rows.find((r) => r.label === 'nbdkit-file' && r.workload === wl);
-    if (!a || !b) continue;
-    const r = p.ratios?.[wl] ?? {};
-    const err = (row) => (row.status === 'ok' ? '' : ' (error)');
-    lines.push(
-      `| ${wl} | ${fmt(a.MBps, 1)}${err(a)} | ${fmt(b.MBps, 1)}${err(b)} | ${x(r.throughput)} | ${fmt(a.iops)} | ${fmt(b.iops)} | ${fmt(a.p50us)} / ${fmt(b.p50us)} | ${fmt(a.p99us)} / ${fmt(b.p99us)} | ${fmt(a.serverCpuSecondsPerGB, 2)} / ${fmt(b.serverCpuSecondsPerGB, 2)} | ${x(r.cpuPerGB)} |`,
-    );
-  }
   const s = p.setup ?? {};
   lines.push('', `Setup: Tidegate prefill ${fmt(s.tidegatePrefillMBps)} MB/s (nbdcopy), sync after prefill ${fmt(s.tidegateSyncAfterPrefillSeconds, 1)} s, warm-up read ${fmt(s.tidegateWarmReadMBps)} MB/s; nbdkit warm-up read ${fmt(s.nbdkitWarmReadMBps)} MB/s.`);
+  return `${lines.join('\n')}\n`;
+}
+
+function iscsiTable(p) {
+  if (!p) return 'Not run (not in BENCH_PARTS).\n';
+  // Failed before any fio run: only the reason. Otherwise the rows it has, then the reason.
+  if (p.status === 'error' && !p.rows?.length) return `iSCSI part failed: ${p.reason}\n`;
+  const lines = [
+    `fio ${p.runtimeSeconds} s + ${p.rampSeconds} s ramp per run, libiscsi engine, one session, 2 GiB LUN, warm cache; targets interleaved. Peer: tgt ${p.tgt ?? '?'} (tgtd, thin-provisioned LUN on a file in the page cache).`,
+    '',
+    ...workloadRows(p, 'tgt', 'tgt', 't'),
+  ];
+  const s = p.setup ?? {};
+  lines.push(
+    '',
+    `Setup: Tidegate prefill ${fmt(s.tidegatePrefillMBps)} MB/s (nbdcopy to its NBD export), sync after prefill ${fmt(s.tidegateSyncAfterPrefillSeconds, 1)} s, warm-up read ${fmt(s.tidegateWarmReadMBps)} MB/s (NBD), full read over iSCSI ${fmt(s.tidegateIscsiFullReadMBps)} MB/s; tgt full read over iSCSI ${fmt(s.tgtIscsiFullReadMBps)} MB/s.`,
+  );
+  if (p.status === 'error') lines.push('', `**iSCSI part failed**: ${String(p.reason).split('\n').map((l) => l.trim()).filter(Boolean).join(' / ')}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -109,21 +139,24 @@ export function renderMarkdown(r, jsonName) {
     `# Tidegate bench ${r.startedAt}`,
     '',
     `Machine: ${m.cpus} × ${m.cpuModel}, ${fmt(m.memTotalKiB / 1024 / 1024, 1)} GiB RAM, kernel ${m.kernel}, load at start ${m.loadavgAtStart}. ` +
-      `Tidegate ${r.versions.tidegate} (${r.versions.commit}${r.versions.treeDirty ? ', uncommitted changes' : ''}), Node ${r.versions.node}, ${r.versions.fio}, ${r.versions.nbdkit.split('\n')[0]}. Raw data: ${jsonName}.`,
+      `Tidegate ${r.versions.tidegate} (${r.versions.commit}${r.versions.treeDirty ? ', uncommitted changes' : ''}), Node ${r.versions.node}, ${r.versions.fio}, ${r.versions.nbdkit.split('\n')[0]}${r.versions.tgt ? `, tgt ${r.versions.tgt}` : ''}. Raw data: ${jsonName}.`,
     '',
     '## 1. NBD export vs nbdkit file plugin',
     '',
     nbdTable(r.parts.nbd),
-    '## 2. Write-log append vs plain file writes',
+    '## 2. iSCSI target vs tgt',
+    '',
+    iscsiTable(r.parts.iscsi),
+    '## 3. Write-log append vs plain file writes',
     '',
     writelogTable(r.parts.writelog),
-    '## 3. Upload to radosgw vs bare PutObject loop',
+    '## 4. Upload to radosgw vs bare PutObject loop',
     '',
     uploadTable(r.parts.upload),
-    '## 4. Restart after kill -9 with 1 GiB in the write log',
+    '## 5. Restart after kill -9 with 1 GiB in the write log',
     '',
     restartTable(r.parts.restart),
-    '## 5. Memory per TiB of volume',
+    '## 6. Memory per TiB of volume',
     '',
     memoryTable(r.parts.memory),
   ].join('\n');

@@ -147,12 +147,7 @@ export class IscsiConnection {
       await this.closedPromise;
       await this.settle();
     };
-    session.abortAll = async () => {
-      for (const task of this.tasks.values()) task.aborted = true;
-      this.tasks.clear();
-      this.releaseAllBudget();
-      await this.settle();
-    };
+    session.abortAll = () => this.abortOwnTasks();
     const p = session.params;
     this.reader.headerDigest = p.headerDigest;
     this.reader.dataDigest = p.dataDigest;
