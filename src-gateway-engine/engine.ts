@@ -426,6 +426,7 @@ export class Engine {
         chapUser: e.record.iscsi?.chap?.user ?? null,
         mutualChapUser: e.record.iscsi?.chap?.mutualUser ?? null,
         allowedInitiators: e.record.iscsi?.allowedInitiators ?? [],
+        sessions: this.iscsi?.sessionsOf(targetNameOf(e.record.name)) ?? 0,
       },
       recoveryPoint: v
         ? { headNo: v.remote.head.headNo, lastSeq: v.remote.head.lastSeq, committedAt: v.remote.head.committedAt }
@@ -475,6 +476,7 @@ export class Engine {
       memory: (({ rss, heapUsed, external, arrayBuffers }) => ({ rss, heapUsed, external, arrayBuffers }))(process.memoryUsage()),
       nbd: this.nbdAddress,
       iscsi: this.iscsiAddress,
+      iscsiEvents: this.iscsi?.stats ?? { loginFailures: 0, protocolErrors: 0 },
       metrics: this.metrics?.address ?? null,
       cache: {
         capacityBytes: cs.capacityBytes,

@@ -14,7 +14,7 @@ function volume(name: string, over: Partial<VolumeInfo['metrics']> = {}, state: 
     state,
     error: null,
     nbdExport: name,
-    iscsi: { targetName: `iqn.2026-11.dev.tidegate:${name}`, chapUser: null, mutualChapUser: null, allowedInitiators: [] },
+    iscsi: { targetName: `iqn.2026-11.dev.tidegate:${name}`, chapUser: null, mutualChapUser: null, allowedInitiators: [], sessions: 0 },
     recoveryPoint: { headNo: 1, lastSeq: 1, committedAt: '' },
     metrics: {
       ReadBytes: 0,
@@ -54,6 +54,7 @@ function status(volumes: VolumeInfo[]): EngineStatus {
     store: 'file:///x',
     nbd: null,
     iscsi: null,
+    iscsiEvents: { loginFailures: 0, protocolErrors: 0 },
     metrics: null,
     cache: { capacityBytes: 100, usedBytes: 25, CacheHitPercent: 90, CachePercentUsed: 25, CachePercentDirty: 5 },
     uploadBuffer: { capacityBytes: 1000, usedBytes: 100, UploadBufferPercentUsed: 10, QueuedWrites: 100, WritesWaitingForBuffer: 0, bandwidthBytesPerSec: 0 },

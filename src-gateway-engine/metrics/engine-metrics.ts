@@ -53,7 +53,10 @@ export function registerEngineMetrics(registry: MetricsRegistry, status: () => E
   const writeAvg = latency('tidegate_write_time_seconds_average', 'Average client write latency since start, in seconds (AWS WriteTime).');
   const readP99 = latency('tidegate_read_latency_p99_seconds', '99th percentile client read latency since start, in seconds.');
   const writeP99 = latency('tidegate_write_latency_p99_seconds', '99th percentile client write latency since start, in seconds.');
-  const perVolume = [cacheHit, queued, sinceRp, up, down, readBytes, writeBytes, readOps, writeOps, retries, failed, readAvg, writeAvg, readP99, writeP99];
+  const iscsiSessions = registry.gauge({ name: 'tidegate_iscsi_sessions', help: 'iSCSI sessions logged in to the volume\'s target.', labelNames: ['volume'] });
+  const loginFailures = registry.counter({ name: 'tidegate_iscsi_login_failures_total', help: 'iSCSI logins refused (authentication, authorization, unknown target).' });
+  const protocolErrors = registry.counter({ name: 'tidegate_iscsi_protocol_errors_total', help: 'iSCSI connections dropped for protocol errors (malformed PDUs, bad digests).' });
+  const perVolume = [iscsiSessions, cacheHit, queued, sinceRp, up, down, readBytes, writeBytes, readOps, writeOps, retries, failed, readAvg, writeAvg, readP99, writeP99];
 
   registry.addCollector(() => {
     const s = status();
@@ -61,10 +64,13 @@ export function registerEngineMetrics(registry: MetricsRegistry, status: () => E
     cacheDirty.set(s.cache.CachePercentDirty);
     bufPercent.set(s.uploadBuffer.UploadBufferPercentUsed);
     bufBytes.set(s.uploadBuffer.usedBytes);
+    loginFailures.set(s.iscsiEvents.loginFailures);
+    protocolErrors.set(s.iscsiEvents.protocolErrors);
     for (const m of perVolume) m.reset();
     for (const v of s.volumes) {
       const l = { volume: v.name };
       const vm = v.metrics;
+      iscsiSessions.labels(l).set(v.iscsi.sessions);
       cacheHit.labels(l).set(vm.CacheHitPercent);
       queued.labels(l).set(vm.QueuedWrites);
       sinceRp.labels(l).set(vm.TimeSinceLastRecoveryPoint);

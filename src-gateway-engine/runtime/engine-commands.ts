@@ -29,6 +29,8 @@ export interface IscsiTargetInfo {
   mutualChapUser: string | null;
   /** Initiator names allowed to log in; empty = any initiator. */
   allowedInitiators: string[];
+  /** Sessions logged in to the target now. */
+  sessions: number;
 }
 
 /** iSCSI access settings of one volume: CHAP credentials (secrets 12–16 characters) and an initiator allow-list. */
@@ -89,6 +91,8 @@ export interface EngineStatus {
   nbd: string | null;
   /** The iSCSI portal, or null when iSCSI is off. */
   iscsi: string | null;
+  /** iSCSI logins refused (authentication, authorization, unknown target) and connections dropped for protocol errors, since start. */
+  iscsiEvents: { loginFailures: number; protocolErrors: number };
   metrics: string | null;
   cache: {
     capacityBytes: number;

@@ -7,7 +7,8 @@
  * in the middle of a write.
  *
  * What is proven: a 256 MiB image round-trips bit for bit through qemu-img over iSCSI and
- * reads the same over NBD; the LU is who it says it is (INQUIRY, serial, NAA designator,
+ * reads the same over NBD; discards and write-zeroes become holes both protocols report;
+ * the LU is who it says it is (INQUIRY, serial, NAA designator,
  * READ CAPACITY(16), SendTargets) and stays so across restarts; CHAP (one-way and mutual)
  * and the initiator allow-list let in exactly who they should; bad settings are refused by
  * the CLI; and a dropped connection loses nothing that was acknowledged.
@@ -15,7 +16,7 @@
  * A missing tool fails the test in CI (CI installs it) and skips it elsewhere, with the reason.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { taggedBlock } from './support/core-temp-dirs.js';
@@ -64,6 +65,7 @@ const libiscsiSkip = await toolSkipReason(LIBISCSI_TOOLS);
 const qemuSkip = await qemuIscsiSkipReason();
 const nbdcopySkip = await toolSkipReason([['nbdcopy', ['--version']]]);
 const roundTripSkip = qemuSkip ?? nbdcopySkip;
+const thinSkip = qemuSkip ?? (await toolSkipReason([['nbdinfo', ['--version']]]));
 
 const IQN_PREFIX = 'iqn.2026-11.dev.tidegate:';
 const iqn = (volume: string): string => `${IQN_PREFIX}${volume}`;
@@ -163,11 +165,9 @@ describe('iSCSI interop with real initiators', () => {
       const { gw } = await gatewayWith([['image', '256MiB']]);
       const work = await scope.dir('work');
       const src = join(work, 'random.img');
-      const chunk = 16 * MiB;
-      const parts: Buffer[] = [];
-      for (let i = 0; i < (256 * MiB) / chunk; i++) parts.push(randomBytes(chunk));
-      await writeFile(src, Buffer.concat(parts));
-      parts.length = 0;
+      const file = await open(src, 'w');
+      for (let at = 0; at < 256 * MiB; at += 16 * MiB) await file.write(randomBytes(16 * MiB), 0, 16 * MiB, at);
+      await file.close();
       const sha = await sha256File(src);
 
       await must('qemu-img', ['convert', '-f', 'raw', '-O', 'raw', '-n', src, gw.iscsiUri('image')]);
@@ -183,6 +183,55 @@ describe('iSCSI interop with real initiators', () => {
       expect(wrong.stdout + wrong.stderr, 'a wrong pattern is noticed, so the read above checked something').toMatch(/Pattern verification failed/);
     },
     120_000,
+  );
+
+  it.skipIf(thinSkip)(
+    `thin provisioning over iSCSI: discard and write-zeroes make holes that GET LBA STATUS (qemu-img map) and NBD (nbdinfo --map) both report; header digests work${thinSkip ? ` (${thinSkip})` : ''}`,
+    async () => {
+      const { gw } = await gatewayWith([['thin', '64MiB']]);
+      const [host, port] = [gw.iscsi!.slice(0, gw.iscsi!.lastIndexOf(':')), gw.iscsi!.slice(gw.iscsi!.lastIndexOf(':') + 1)];
+      // qemu's own option syntax: the only way to ask libiscsi for CRC32C header digests from qemu.
+      const withDigest = `driver=iscsi,transport=tcp,portal=${host}:${port},target=${iqn('thin')},lun=0,header-digest=crc32c`;
+      await must('qemu-io', [
+        '--image-opts', withDigest,
+        '-c', `write -P 0x11 ${8 * MiB} ${8 * MiB}`, // data in [8, 16) MiB
+        '-c', `discard ${9 * MiB} ${2 * MiB}`, //      UNMAP: hole in [9, 11)
+        '-c', `write -z ${12 * MiB} ${1 * MiB}`, //     WRITE SAME (zeroes): [12, 13) reads as zeroes
+        '-c', 'flush',
+        '-c', `read -P 0x11 ${8 * MiB} ${1 * MiB}`,
+        '-c', `read -P 0 ${9 * MiB} ${2 * MiB}`,
+        '-c', `read -P 0x11 ${11 * MiB} ${1 * MiB}`,
+        '-c', `read -P 0 ${12 * MiB} ${1 * MiB}`,
+        '-c', `read -P 0x11 ${13 * MiB} ${3 * MiB}`,
+      ]);
+      const logins = gw.stderr().split('\n').filter((l) => l.includes('"iscsi: login"') && l.includes('iqn.2008-11.org.linux-kvm'));
+      expect(logins.some((l) => l.includes('"headerDigest":true')), `the target negotiated CRC32C header digests with qemu:\n${logins.join('\n')}`).toBe(true);
+
+      interface Extent {
+        start: number;
+        length: number;
+        zero: boolean;
+        data: boolean;
+      }
+      const map = JSON.parse(await must('qemu-img', ['map', '-f', 'raw', '--output=json', gw.iscsiUri('thin')])) as Extent[];
+      const at = (offset: number): Extent | undefined => map.find((e) => e.start <= offset && offset < e.start + e.length);
+      expect(at(0), `untouched space is unmapped: ${JSON.stringify(map)}`).toMatchObject({ data: false, zero: true });
+      expect(at(8 * MiB)).toMatchObject({ data: true, zero: false });
+      expect(at(9 * MiB), 'a discarded range is unmapped').toMatchObject({ data: false, zero: true });
+      expect(at(11 * MiB - 1)).toMatchObject({ data: false, zero: true });
+      expect(at(11 * MiB)).toMatchObject({ data: true });
+      expect(at(12 * MiB), 'write-zeroes reads as zeroes').toMatchObject({ zero: true });
+      expect(at(13 * MiB)).toMatchObject({ data: true });
+      expect(at(16 * MiB)).toMatchObject({ data: false, zero: true });
+
+      const nbdMap = JSON.parse(await must('nbdinfo', ['--map', '--json', gw.nbdUri('thin')])) as Array<{ offset: number; length: number; description: string }>;
+      const nbdAt = (offset: number): string | undefined => nbdMap.find((e) => e.offset <= offset && offset < e.offset + e.length)?.description;
+      expect(nbdAt(8 * MiB)).toBe('data');
+      expect(nbdAt(9 * MiB), 'NBD sees the hole iSCSI made').toMatch(/zero/);
+      expect(nbdAt(12 * MiB)).toMatch(/zero/);
+      expect(nbdAt(13 * MiB)).toBe('data');
+    },
+    60_000,
   );
 
   it.skipIf(libiscsiSkip)(
@@ -217,7 +266,11 @@ describe('iSCSI interop with real initiators', () => {
       const cap = await must('iscsi-readcapacity16', [gw.iscsiUri('ident-a')]);
       expect(cap).toMatch(/^LOGICAL BLOCK LENGTH IN BYTES:512$/m);
       expect(cap, 'last LBA = size / 512 - 1').toMatch(new RegExp(`^RETURNED LOGICAL BLOCK ADDRESS:${(256 * MiB) / 512 - 1}$`, 'm'));
-      expect(cap, '4096-byte physical blocks: 2^3 logical blocks each').toMatch(/LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT:3/);
+      // The 4 KiB volume block is announced as the optimal transfer granularity (VPD B0); the
+      // physical block exponent may say it too (3) or leave provisioning per 512-byte block (0).
+      expect(cap).toMatch(/LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT:(0|3)$/m);
+      const limits = await must('iscsi-inq', ['-e', '1', '-c', '176', gw.iscsiUri('ident-a')]);
+      expect(limits, 'Block Limits VPD: 4 KiB (8 blocks) optimal transfer granularity').toMatch(/^optimal transfer length granularity:8$/m);
       expect(cap, 'thin provisioned').toMatch(/LBPME:1/);
       expect(cap).toMatch(new RegExp(`^Total size:${256 * MiB}$`, 'm'));
       const capB = await must('iscsi-readcapacity16', [gw.iscsiUri('ident-b')]);
@@ -367,14 +420,21 @@ describe('iSCSI interop with real initiators', () => {
       ['TargetName', iqn('chap-raw')],
     ];
 
-    /** A new connection up to the target's challenge. */
-    const challenged = async (): Promise<{ conn: IscsiTestConnection; id: number; challenge: Buffer }> => {
+    /**
+     * A new connection up to the target's challenge. `eager`: ask to leave the security stage
+     * (T=1, NSG=1) from the first PDU on, as many initiators do; the target must stay in it
+     * (answer T=0) until CHAP is done.
+     */
+    const challenged = async (eager = false): Promise<{ conn: IscsiTestConnection; id: number; challenge: Buffer }> => {
       const conn = await IscsiTestConnection.connect(gw.iscsi!);
-      const r1 = await conn.loginStep({ transit: false, csg: 0, nsg: 0, keys: [...identity, ['AuthMethod', 'CHAP']] });
+      const step = { transit: eager, csg: 0, nsg: eager ? 1 : 0 } as const;
+      const r1 = await conn.loginStep({ ...step, keys: [...identity, ['AuthMethod', 'CHAP,None']] });
       expect(r1.status).toBe(0);
       expect(r1.keys.get('AuthMethod')).toBe('CHAP');
-      const r2 = await conn.loginStep({ transit: false, csg: 0, nsg: 0, keys: [['CHAP_A', '7,5']] });
+      expect(r1.transit, 'no transit before CHAP is done').toBe(false);
+      const r2 = await conn.loginStep({ ...step, keys: [['CHAP_A', '7,5']] });
       expect(r2.status).toBe(0);
+      expect(r2.transit, 'no transit before CHAP is done').toBe(false);
       expect(r2.keys.get('CHAP_A'), 'the target picks MD5').toBe('5');
       const id = Number(r2.keys.get('CHAP_I'));
       expect(Number.isInteger(id) && id >= 0 && id <= 255, `CHAP_I=${r2.keys.get('CHAP_I')}`).toBe(true);
@@ -390,7 +450,7 @@ describe('iSCSI interop with real initiators', () => {
     };
 
     // Session 1: a valid login with mutual CHAP; the target answers our challenge correctly.
-    const s1 = await challenged();
+    const s1 = await challenged(true);
     const r1 = chapResponse(s1.id, SECRET, s1.challenge);
     const mutualId = 7;
     const mutualChallenge = randomBytes(16);
@@ -401,6 +461,7 @@ describe('iSCSI interop with real initiators', () => {
       ['CHAP_C', hexValue(mutualChallenge)],
     ]);
     expect(ok.status, 'a correct response is accepted').toBe(0);
+    expect([ok.transit, ok.csg, ok.nsg], 'and the login moves on to the operational stage').toEqual([true, 0, 1]);
     expect(ok.keys.get('CHAP_N')).toBe('gateway');
     expect(parseBinaryValue(ok.keys.get('CHAP_R') ?? '').equals(chapResponse(mutualId, TARGET_SECRET, mutualChallenge)), 'the target proves its secret').toBe(true);
     await s1.conn.operationalStage();

@@ -1,6 +1,6 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { silentLogger, type Logger } from '../nbd/logger.js';
-import type { ConnectionContext, ConnectionLimits } from './connection/connection-context.js';
+import type { ConnectionContext, ConnectionLimits, IscsiCounters } from './connection/connection-context.js';
 import { IscsiConnection } from './connection/iscsi-connection.js';
 import { ChapChallengeRegistry, LoginNegotiator } from './login/index.js';
 import type { ResetKind } from './scsi/scsi-contract.js';
@@ -39,6 +39,7 @@ export class IscsiServer {
   private readonly sessions = new SessionRegistry();
   private readonly connections = new Set<IscsiConnection>();
   private readonly ctx: ConnectionContext;
+  private readonly counters: IscsiCounters = { loginFailures: 0, protocolErrors: 0 };
   private readonly maxConnections: number;
   private readonly closeGraceMs: number;
   private server: Server | undefined;
@@ -52,6 +53,7 @@ export class IscsiServer {
     // One registry for the whole portal: a CHAP challenge seen on any connection is never accepted again.
     const chapRegistry = new ChapChallengeRegistry();
     this.ctx = {
+      counters: this.counters,
       targets,
       sessions: this.sessions,
       portalGroupTag,
@@ -84,6 +86,16 @@ export class IscsiServer {
   /** Live sessions (for status and tests). */
   get sessionCount(): number {
     return this.sessions.all().length;
+  }
+
+  /** Normal sessions logged in to one target. */
+  sessionsOf(targetName: string): number {
+    return this.sessions.forTarget(targetName).length;
+  }
+
+  /** Refused logins and connections dropped for protocol errors since start. */
+  get stats(): Readonly<IscsiCounters> {
+    return { ...this.counters };
   }
 
   /** Stop listening, end every session (commands in flight get `closeGraceMs` to finish). */

@@ -20,8 +20,15 @@ export interface ConnectionLimits {
   loginTimeoutMs: number;
 }
 
+/** Events an administrator watches for (refused logins can be an attack or a wrong secret). */
+export interface IscsiCounters {
+  loginFailures: number;
+  protocolErrors: number;
+}
+
 /** What a connection needs from the server it belongs to. */
 export interface ConnectionContext {
+  readonly counters: IscsiCounters;
   readonly targets: TargetResolver;
   readonly sessions: SessionRegistry;
   readonly portalGroupTag: number;

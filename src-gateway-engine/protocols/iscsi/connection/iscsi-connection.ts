@@ -107,9 +107,11 @@ export class IscsiConnection {
     } catch (err) {
       if (this.closed) return;
       if (err instanceof LoginFailure) {
+        this.ctx.counters.loginFailures++;
         this.ctx.logger.info('iscsi: login rejected', { ...this.fields, reason: err.message, status: `0x${err.status.toString(16).padStart(4, '0')}` });
         this.socket.end();
       } else if (err instanceof PduFramingError) {
+        this.ctx.counters.protocolErrors++;
         this.ctx.logger.warn('iscsi: dropping connection', { ...this.fields, reason: err.message });
         if (err.kind === 'data-digest' && err.bhs !== undefined) this.reject(RejectReason.DataDigestError, err.bhs);
         this.socket.end();
@@ -126,6 +128,7 @@ export class IscsiConnection {
   private fail(err: unknown): void {
     if (this.closed) return;
     if (err instanceof ProtocolError) {
+      this.ctx.counters.protocolErrors++;
       this.ctx.logger.warn('iscsi: protocol error, dropping connection', { ...this.fields, reason: err.message });
       if (err.bhs !== undefined) this.reject(err.reason, err.bhs);
       this.socket.end();
@@ -315,6 +318,12 @@ export class IscsiConnection {
   private onDataOut(pdu: Pdu): void {
     const task = this.tasks.get(pdu.itt);
     if (task === undefined || task.aborted) return; // aborted or answered early: its data is discarded
+    if (task.started) {
+      // All of its data already arrived and the command runs: a stray extra Data-Out is refused, the command goes on.
+      this.ctx.logger.warn('iscsi: Data-Out after the data phase ended', { ...this.fields, itt: pdu.itt });
+      this.reject(RejectReason.ProtocolError, pdu.bhs);
+      return;
+    }
     try {
       task.acceptDataOut(pdu.word20, pdu.word(36), pdu.word(40), pdu.data, pdu.final);
     } catch (err) {

@@ -6,8 +6,9 @@ const PADDING = Buffer.alloc(4);
 
 /**
  * Writes PDUs to one socket. Everything written in one turn of the event loop leaves in
- * one writev (cork now, uncork on the next tick), so a burst of Data-In PDUs or many
- * responses at high queue depth cost one system call. Data buffers are written as given,
+ * one writev (cork now, uncork once the loop's I/O callbacks have run), so a burst of
+ * Data-In PDUs or many responses completing together at high queue depth cost one system
+ * call. Data buffers are written as given,
  * never copied.
  */
 export class PduWriter {
@@ -32,7 +33,7 @@ export class PduWriter {
     if (!this.corked) {
       this.corked = true;
       socket.cork();
-      process.nextTick(this.uncork);
+      setImmediate(this.uncork);
     }
     socket.write(bhs);
     if (this.headerDigest) socket.write(digestBytes(crc32c(bhs)));

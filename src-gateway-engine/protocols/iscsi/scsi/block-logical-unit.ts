@@ -4,6 +4,8 @@ import { silentLogger, type Logger } from '../../nbd/logger.js';
 import { capacityCommands } from './capacity.js';
 import type { CommandContext, CommandSpec } from './command-spec.js';
 import { compareAndWriteCommands } from './compare-and-write.js';
+import { forgetCopyResults } from './extended-copy-state.js';
+import { copyLimits, extendedCopyCommands } from './extended-copy.js';
 import { lbaStatusCommands } from './lba-status.js';
 import type { LuProfile } from './lu-profile.js';
 import { ModePages } from './mode-pages.js';
@@ -13,6 +15,7 @@ import { PersistentReservations } from './persistent-reservations.js';
 import { prefetchCommands } from './prefetch.js';
 import { readDefectDataCommands } from './read-defect-data.js';
 import { readWriteCommands } from './read-write.js';
+import { receiveCopyResultsCommands } from './receive-copy-results.js';
 import { reportLunsCommands } from './report-luns.js';
 import { reportOpcodesCommands, serviceActionOpcodes } from './report-opcodes.js';
 import { requestSenseCommands } from './request-sense.js';
@@ -92,7 +95,9 @@ export function blockCommandTable(profile: LuProfile, selecting: { nexus: ItNexu
     ...readDefectDataCommands,
     ...reportLunsCommands,
     ...reportOpcodesCommands,
-    ...spcCommands({ thirdPartyCopy: false }, selecting),
+    ...extendedCopyCommands,
+    ...receiveCopyResultsCommands,
+    ...spcCommands({ thirdPartyCopy: true, copyLimits: copyLimits(profile) }, selecting),
   ];
 }
 
@@ -221,11 +226,13 @@ class BlockLogicalUnit implements LogicalUnit {
 
   nexusAdded(nexus: ItNexus): void {
     this.unitAttentions.added(nexus.id);
+    forgetCopyResults(this.ctx, nexus.id);
     this.reservations.nexusAdded(nexus);
   }
 
   nexusLost(nexus: ItNexus): void {
     this.unitAttentions.lost(nexus.id);
+    forgetCopyResults(this.ctx, nexus.id);
     this.reservations.nexusLost(nexus);
   }
 

@@ -4,13 +4,14 @@ import type { CommandContext } from './command-spec.js';
  * What RECEIVE COPY RESULTS (COPY STATUS) reports about EXTENDED COPY commands, per logical
  * unit and I_T nexus, keyed by LIST IDENTIFIER (SPC-4 6.18.3):
  *
- *   - a command with LIST ID USAGE 00b or 10b is visible while it runs (status "in
+ *   - a command with LIST ID USAGE 00b (hold) is visible while it runs (status "in
  *     progress"), and a second one with the same list identifier from the same nexus is
  *     refused with OPERATION IN PROGRESS;
- *   - after it ends, the status of a 00b (hold) command is kept until COPY STATUS has
- *     returned it once, a new command reuses its list identifier, or the nexus logs in
- *     again / goes away (held data does not survive the I_T nexus);
- *   - 10b (discard) and 11b (no list identifier) leave nothing behind.
+ *   - after it ends, its status is kept until COPY STATUS has returned it once, a new
+ *     command reuses its list identifier, or the nexus logs in again / goes away (held
+ *     data does not survive the I_T nexus);
+ *   - 10b (discard) and 11b (no list identifier) commands are not tracked at all, so
+ *     initiators that reuse one list identifier for parallel 10b copies (QEMU) work.
  *
  * Held entries are few and small; their number is bounded all the same.
  */
@@ -34,7 +35,7 @@ export class CopyResults {
     return `${listId}\u0000${nexusId}`;
   }
 
-  /** Register a running copy; false when the nexus already runs one with this list identifier. */
+  /** Register a running copy; undefined when the nexus already runs one with this list identifier. */
   start(nexusId: string, listId: number): CopyStatus | undefined {
     const key = CopyResults.key(nexusId, listId);
     if (this.running.has(key)) return undefined;
@@ -44,12 +45,12 @@ export class CopyResults {
     return status;
   }
 
-  /** The copy ended; hold its status for COPY STATUS when asked to. */
-  finish(nexusId: string, listId: number, ok: boolean, hold: boolean): void {
+  /** The copy ended; hold its status for COPY STATUS. */
+  finish(nexusId: string, listId: number, ok: boolean): void {
     const key = CopyResults.key(nexusId, listId);
     const status = this.running.get(key);
     this.running.delete(key);
-    if (status === undefined || !hold) return;
+    if (status === undefined) return;
     status.status = ok ? CopyManagerStatus.Completed : CopyManagerStatus.CompletedWithErrors;
     this.held.set(key, status);
     while (this.held.size > MAX_HELD) this.held.delete(this.held.keys().next().value!);

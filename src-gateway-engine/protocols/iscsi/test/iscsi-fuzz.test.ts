@@ -120,7 +120,8 @@ async function runCases(scenario: string, scenarioNo: number, count: number, bod
   const failures: Error[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < count && failures.length === 0) {
+    // After a failure the run goes on (a crashed target makes the rest fail fast), so one run shows every distinct problem.
+    while (next < count) {
       const i = next++;
       const c = new FuzzCase(scenario, i, caseSeed(scenarioNo, i));
       try {
@@ -132,7 +133,11 @@ async function runCases(scenario: string, scenarioNo: number, count: number, bod
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  if (failures.length > 0) throw failures[0]!;
+  console.log(`${scenario}: ${count} cases, ${failures.length} failed; ${RawIscsiClient.writes} PDUs / byte runs sent so far by all clients`);
+  if (failures.length > 0) {
+    const shown = failures.slice(0, 4).map((f) => f.message);
+    throw new Error(`${failures.length} of ${count} ${scenario} cases failed; the first ${shown.length}:\n\n${shown.join('\n\n')}`);
+  }
   return kinds;
 }
 
@@ -240,6 +245,14 @@ async function expectAlive(c: FuzzCase, conn: RawIscsiClient, why: string): Prom
   if (p === 'closed') c.fail(`connection closed (${why})`);
 }
 
+/** With nothing outstanding, the command window is what it was at login (no slot leaked, none invented). */
+async function expectWindowRestored(c: FuzzCase, conn: RawIscsiClient, why: string): Promise<void> {
+  const p = await conn.ping(undefined, HANG_MS);
+  if (p === 'closed') return;
+  if (p === 'timeout') c.fail(`ping not answered (${why})`);
+  if (conn.window !== conn.initialWindow) c.fail(`the CmdSN window is ${conn.window} with no command outstanding, ${conn.initialWindow} at login (${why})`);
+}
+
 /** After a violation: a Reject (optionally with this reason) or a close, and then the close. */
 async function expectRejectThenClose(c: FuzzCase, conn: RawIscsiClient, why: string, reasons?: number[]): Promise<void> {
   const p = await conn.until((x) => x.opcode === TOp.Reject, HANG_MS, (x) => conn.answerTargetPing(x));
@@ -248,10 +261,29 @@ async function expectRejectThenClose(c: FuzzCase, conn: RawIscsiClient, why: str
   await expectClosed(c, conn, why);
 }
 
+/**
+ * A broken data phase: the command fails (never GOOD) and the session goes on, or the
+ * target rejects the PDU and drops the connection. Both are protocol-proper at
+ * ErrorRecoveryLevel 0.
+ */
+async function expectCommandFailed(c: FuzzCase, conn: RawIscsiClient, itt: number, why: string): Promise<void> {
+  const p = await conn.until((x) => isFinalAnswer(x, itt) || x.opcode === TOp.Reject, HANG_MS, (x) => conn.answerTargetPing(x));
+  if (p === 'timeout') c.fail(`no answer, no Reject and no close after ${why}`);
+  if (p === 'closed') return;
+  if (p.opcode === TOp.Reject) {
+    await expectClosed(c, conn, `the Reject for ${why}`);
+    return;
+  }
+  if (p.bhs[2] === 0 && p.bhs[3] === 0) c.fail(`the command succeeded (GOOD) despite ${why}`);
+  await expectWindowRestored(c, conn, `after the command failed for ${why}`);
+}
+
 /** Outstanding commands: each needs an answer; R2Ts are served with the data the command carries. */
 interface Pending {
   itt: number;
   data: Buffer;
+  /** EDTL of a read: Data-In must stay within it. */
+  readEdtl?: number;
 }
 
 /**
@@ -273,7 +305,15 @@ async function awaitAnswers(c: FuzzCase, conn: RawIscsiClient, pending: Pending[
       if (offset + length > cmd.data.length) c.fail(`R2T for ${offset}+${length} beyond the EDTL ${cmd.data.length}`);
       conn.sendDataSequence(p.itt, p.bhs.readUInt32BE(20), cmd.data, offset, length);
     } else if (p.opcode === TOp.ScsiResponse || p.opcode === TOp.DataIn) {
-      if (p.opcode === TOp.ScsiResponse && p.data.length >= 2 && p.data.readUInt16BE(0) + 2 > p.data.length) c.fail(`SCSI Response with SenseLength ${p.data.readUInt16BE(0)} beyond its data segment`);
+      if (p.opcode === TOp.ScsiResponse) {
+        if (p.data.length >= 2 && p.data.readUInt16BE(0) + 2 > p.data.length) c.fail(`SCSI Response with SenseLength ${p.data.readUInt16BE(0)} beyond its data segment`);
+        // CHECK CONDITION carries sense data (fixed or descriptor format) saying why.
+        if (p.bhs[2] === 0 && p.bhs[3] === 0x02 && (p.data.length < 10 || ![0x70, 0x71, 0x72, 0x73].includes(p.data[2]! & 0x7f))) c.fail(`CHECK CONDITION without valid sense data: ${hex(p.data)}`);
+      }
+      const cmd = open.get(p.itt);
+      if (p.opcode === TOp.DataIn && cmd !== undefined && cmd.readEdtl !== undefined && p.bhs.readUInt32BE(40) + p.data.length > cmd.readEdtl) {
+        c.fail(`Data-In at ${p.bhs.readUInt32BE(40)}+${p.data.length} beyond the command's EDTL ${cmd.readEdtl}`);
+      }
       if (isFinalAnswer(p, p.itt)) open.delete(p.itt);
     } else if (p.opcode === TOp.Reject) {
       // A Reject of a command means the connection ends (protocol error) — or, for immediate ones, that it was refused.
@@ -505,6 +545,12 @@ async function preLoginCase(address: string, c: FuzzCase): Promise<void> {
         const pairs: [string, string][] = [['InitiatorName', 'iqn.2026-11.dev.tidegate.test:many'], ['TargetName', TARGET]];
         for (let i = 0; i < 2000; i++) pairs.push([`X-fuzz-${i}`, 'v']);
         const text = encodeKeys(pairs);
+        if (rnd.next() < 0.3) {
+          // In one PDU: above the 8 KiB a target accepts during login.
+          send('2000 keys in one PDU', loginFrame(conn, rnd, { keys: text }));
+          await expectLoginRefused(c, conn, '2000 keys in one Login Request');
+          break;
+        }
         // Across Continue PDUs of at most 8 KiB, as a legal initiator would split it.
         const isid = Buffer.from([0x80, 1, 2, 3, 4, rnd.int(256)]);
         for (let at = 0; at < text.length && !conn.closed; at += 8192) {
@@ -726,6 +772,7 @@ async function postLoginCase(address: string, c: FuzzCase): Promise<void> {
     'abandon',
     'discovery',
     'held-gap',
+    'data-out-after-complete',
   ] as const;
   const kind = rnd.pick(kinds);
   c.kind = kind;
@@ -782,7 +829,7 @@ async function postLoginCase(address: string, c: FuzzCase): Promise<void> {
             const h = conn.scsiBhs({ itt, cdb: read16Cdb(lba, blocks), edtl, flags: 0xc1 });
             note('read with EDTL', h);
             conn.sendScsi({ itt, cdb: read16Cdb(lba, blocks), edtl, flags: 0xc1 });
-            pending.push({ itt, data: Buffer.alloc(0) });
+            pending.push({ itt, data: Buffer.alloc(0), readEdtl: edtl });
           } else {
             const w = fuzzWrite(rnd, blocks);
             // Data for the EDTL claimed (capped): the target either solicits it or answers at once.
@@ -819,7 +866,7 @@ async function postLoginCase(address: string, c: FuzzCase): Promise<void> {
               const edtl = rnd.pick([0, 8, 36, 96, 252, 512, 4096, 65536]);
               note('random CDB (read)', conn.scsiBhs({ itt, cdb, edtl, flags: 0xc0 | attr, immediate }));
               conn.sendScsi({ itt, cdb, edtl, flags: 0xc0 | attr, immediate });
-              pending.push({ itt, data: Buffer.alloc(0) });
+              pending.push({ itt, data: Buffer.alloc(0), readEdtl: edtl });
             } else if (dir < 0.8) {
               const len = rnd.pick([0, 1, 8, 24, 512, 1024, 4096, 8192]);
               const data = randomBytes(rnd, len);
@@ -837,6 +884,7 @@ async function postLoginCase(address: string, c: FuzzCase): Promise<void> {
           }
           await awaitAnswers(c, conn, pending, 'random CDBs');
         }
+        await expectWindowRestored(c, conn, 'after random CDBs were all answered');
         break;
       }
       case 'cmdsn-window': {
@@ -918,7 +966,7 @@ async function postLoginCase(address: string, c: FuzzCase): Promise<void> {
         }
         note(`Data-Out ${violation}`, conn.dataOutBhs(o));
         conn.sendDataOut(o);
-        await expectRejectThenClose(c, conn, `a Data-Out with ${violation}`, [0x04, 0x09]);
+        await expectCommandFailed(c, conn, w.itt, `a Data-Out with ${violation}`);
         break;
       }
       case 'immediate-data-violation': {
@@ -1078,12 +1126,13 @@ async function postLoginCase(address: string, c: FuzzCase): Promise<void> {
       }
       case 'tmf': {
         const n = 1 + rnd.int(6);
-        let outstanding: { itt: number; cmdSN: number } | undefined;
+        let outstanding: { itt: number; cmdSN: number; ttt: number } | undefined;
+        let aborted: typeof outstanding;
         if (rnd.next() < 0.5) {
           const before = conn.cmdSN;
           const w = await startSolicitedWrite(c, conn, 1 + rnd.int(16));
           if (w === 'closed') c.fail('closed on a proper write');
-          outstanding = { itt: w.itt, cmdSN: before };
+          outstanding = { itt: w.itt, cmdSN: before, ttt: w.r2t.bhs.readUInt32BE(20) };
         }
         for (let i = 0; i < n && !conn.closed; i++) {
           const itt = conn.itt();
@@ -1101,8 +1150,17 @@ async function postLoginCase(address: string, c: FuzzCase): Promise<void> {
           if (p.opcode === TOp.TaskManagementResponse) {
             const resp = p.bhs[2]!;
             if (![0, 1, 2, 3, 4, 5, 6, 255].includes(resp)) c.fail(`TMF response code ${resp}`);
-            if (fn === 1 && refItt === outstanding?.itt && resp === 0) outstanding = undefined;
+            if (fn === 1 && refItt === outstanding?.itt && resp === 0) {
+              aborted = outstanding;
+              outstanding = undefined;
+            }
           }
+        }
+        if (aborted !== undefined) {
+          // Data-Out for the task just aborted: discarded, never a hang.
+          const h = conn.dataOutBhs({ itt: aborted.itt, ttt: aborted.ttt, dataSN: 0, offset: 0, final: true });
+          c.note('Data-Out for an aborted task', h);
+          conn.send(h, { data: randomBytes(rnd, 512) });
         }
         await expectAlive(c, conn, 'after task management');
         break;
@@ -1266,6 +1324,33 @@ async function postLoginCase(address: string, c: FuzzCase): Promise<void> {
         } else await expectAlive(c, conn, 'a discovery ping');
         break;
       }
+      case 'data-out-after-complete': {
+        // The last Data-Out completes the write; a stray one right behind it finds the command executing.
+        const n = 1 + rnd.int(12);
+        for (let i = 0; i < n && !conn.closed; i++) {
+          const w = await startSolicitedWrite(c, conn, 1 + rnd.int(8));
+          if (w === 'closed') c.fail('closed on a proper write');
+          const ttt = w.r2t.bhs.readUInt32BE(20);
+          const length = w.r2t.bhs.readUInt32BE(44);
+          conn.sendDataSequence(w.itt, ttt, w.data, w.r2t.bhs.readUInt32BE(40), length);
+          const stray = conn.dataOutBhs({ itt: w.itt, ttt: rnd.pick([ttt, RESERVED, (ttt + 0x1000) >>> 0]), dataSN: rnd.int(3), offset: rnd.pick([0, length]), final: true });
+          note('stray Data-Out after the last one', stray);
+          conn.send(stray, { data: randomBytes(rnd, 512) });
+          const p = await conn.until((x) => isFinalAnswer(x, w.itt) || x.opcode === TOp.Reject, HANG_MS, (x) => conn.answerTargetPing(x));
+          if (p === 'timeout') c.fail('no answer for a write followed by a stray Data-Out');
+          if (p === 'closed') break;
+          if (p.opcode === TOp.Reject) {
+            // The stray PDU is refused; the write itself still gets exactly one answer (or the connection ends).
+            const answer = await conn.until((x) => isFinalAnswer(x, w.itt), HANG_MS, (x) => conn.answerTargetPing(x));
+            if (answer === 'closed') break;
+            if (answer === 'timeout') c.fail('no answer for the write after its stray Data-Out was rejected');
+          }
+          const second = await conn.until((x) => isFinalAnswer(x, w.itt), 200);
+          if (typeof second !== 'string') c.fail('two answers for one write');
+        }
+        await expectWindowRestored(c, conn, 'after writes followed by stray Data-Out');
+        break;
+      }
       case 'held-gap': {
         // Commands ahead of a gap wait; filling the gap delivers them all.
         const skipped = conn.cmdSN;
@@ -1287,10 +1372,12 @@ async function postLoginCase(address: string, c: FuzzCase): Promise<void> {
         conn.cmdSN = (skipped + n + 1) >>> 0;
         pending.push({ itt, data: Buffer.alloc(0) });
         if ((await awaitAnswers(c, conn, pending, 'filling a CmdSN gap')) === 'closed') c.fail('closed while filling a CmdSN gap');
+        await expectWindowRestored(c, conn, 'after a filled CmdSN gap');
         break;
       }
     }
     if (conn.readFailure) c.fail(`the target sent a malformed PDU: ${conn.readFailure.message}`);
+    if (conn.violations.length > 0) c.fail(`the target broke the protocol: ${conn.violations.slice(0, 3).join('; ')}`);
   } finally {
     conn.destroy();
   }
@@ -1360,7 +1447,7 @@ describe('iSCSI target under fuzzing (live gateway)', () => {
 
   it(`post-login violations (${POST_LOGIN_CASES} sessions) get Reject, CHECK CONDITION or a close; every in-window command is answered`, async () => {
     const kinds = await runCases('post-login', 2, POST_LOGIN_CASES, (c) => postLoginCase(gw.iscsi!, c));
-    console.log(`post-login kinds: ${JSON.stringify(Object.fromEntries(kinds))}; good-session ops so far ${good.ops}`);
+    console.log(`post-login kinds: ${JSON.stringify(Object.fromEntries(kinds))}; good-session ops so far ${good.ops}; ${RawIscsiClient.writes} PDUs / byte runs sent in all`);
     expectAliveProcess(gw);
   }, 180_000);
 
@@ -1379,7 +1466,12 @@ describe('iSCSI target under fuzzing (live gateway)', () => {
 
   it('LUN, warm and cold resets from another session: the well-behaved session recovers and its data is intact', async () => {
     // LUN RESET and TARGET WARM RESET: Complete; the good session sees a unit attention and goes on.
+    // A third session has writes waiting for their data: they are aborted, and their window slots come back.
     for (const fn of [5, 6]) {
+      const waiting = await login(gw.iscsi!, { initiatorName: 'iqn.2026-11.dev.tidegate.test:waiting', immediateData: false, initialR2T: true });
+      for (let i = 0; i < 40; i++) waiting.sendScsi({ itt: waiting.itt(), cdb: write16Cdb(FUZZ_WRITE_START, 8), edtl: 4096, flags: 0xa1 });
+      expect(await waiting.ping()).not.toBe('timeout');
+      expect(waiting.window, 'forty commands hold forty slots').toBe(waiting.initialWindow - 40);
       const conn = await login(gw.iscsi!, { initiatorName: 'iqn.2026-11.dev.tidegate.test:resetter' });
       const itt = conn.itt();
       conn.send(conn.tmfBhs({ itt, fn }));
@@ -1387,6 +1479,10 @@ describe('iSCSI target under fuzzing (live gateway)', () => {
       expect(typeof p === 'string' ? p : p.bhs[2], `TMF function ${fn}`).toBe(0);
       conn.destroy();
       await good.step();
+      const alive = await waiting.ping();
+      expect(alive, 'the session whose commands were aborted goes on').not.toBe('closed');
+      expect(waiting.window, `the CmdSN window after TMF ${fn} aborted another session's waiting writes`).toBe(waiting.initialWindow);
+      waiting.destroy();
     }
     // TARGET COLD RESET ends every session of the target, the good one too: it logs in again.
     const conn = await login(gw.iscsi!, { initiatorName: 'iqn.2026-11.dev.tidegate.test:resetter' });

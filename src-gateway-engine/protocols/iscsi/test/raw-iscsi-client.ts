@@ -198,8 +198,24 @@ export class RawIscsiClient {
   initialR2T = true;
   firstBurstLength = 65536;
   maxBurstLength = 262144;
-  /** Bytes the target sent that we read (for diagnostics). */
+  /** The command window the target opened at login (MaxCmdSN − ExpCmdSN + 1): its queue depth. */
+  initialWindow = 0;
+
+  /** The command window as last advertised. */
+  get window(): number {
+    return (this.maxCmdSN - this.expCmdSN + 1) >>> 0;
+  }
+
+  /** PDUs received. */
   pdusReceived = 0;
+  /** What we declared as our MaxRecvDataSegmentLength (the target must not send longer data segments). */
+  declaredMaxRecv = 8192;
+  /** Rules the target broke in what it sent (segment longer than we declared, StatSN out of sequence); tests assert none. */
+  readonly violations: string[] = [];
+  private lastStatSN: number | undefined;
+
+  /** Frames (or raw byte runs) written by every client of this process: a fuzz run reports it. */
+  static writes = 0;
 
   private constructor(readonly socket: Socket) {
     socket.setNoDelay(true);
@@ -295,7 +311,16 @@ export class RawIscsiClient {
       op === TOp.AsyncMessage ||
       (op === TOp.NopIn && pdu.itt !== RESERVED) ||
       (op === TOp.DataIn && (pdu.flags & 0x01) !== 0);
-    if (carriesStatus) this.expStatSN = (b.readUInt32BE(24) + 1) >>> 0;
+    if (pdu.data.length > this.declaredMaxRecv) this.violations.push(`opcode 0x${op.toString(16)} with a ${pdu.data.length}-byte data segment; we declared MaxRecvDataSegmentLength ${this.declaredMaxRecv}`);
+    if (carriesStatus) {
+      const statSN = b.readUInt32BE(24);
+      // After login, StatSN advances by one per status-carrying PDU (one connection).
+      if (op !== TOp.LoginResponse && this.lastStatSN !== undefined && statSN !== ((this.lastStatSN + 1) >>> 0)) {
+        this.violations.push(`StatSN ${statSN} after ${this.lastStatSN} (opcode 0x${op.toString(16)})`);
+      }
+      this.lastStatSN = statSN;
+      this.expStatSN = (statSN + 1) >>> 0;
+    }
     // Every target PDU carries ExpCmdSN and MaxCmdSN at bytes 28 and 32.
     this.expCmdSN = b.readUInt32BE(28);
     this.maxCmdSN = b.readUInt32BE(32);
@@ -353,6 +378,7 @@ export class RawIscsiClient {
 
   /** Write raw bytes (errors after the target closed are ignored). */
   sendRaw(bytes: Buffer): void {
+    RawIscsiClient.writes++;
     if (this.socket.destroyed || !this.socket.writable) return;
     this.socket.write(bytes);
   }
@@ -409,7 +435,8 @@ export class RawIscsiClient {
       if (o.firstBurstLength !== undefined) keys.push(['FirstBurstLength', String(o.firstBurstLength)]);
       if (o.maxBurstLength !== undefined) keys.push(['MaxBurstLength', String(o.maxBurstLength)]);
     }
-    keys.push(['MaxRecvDataSegmentLength', String(o.maxRecvDataSegmentLength ?? 262144)]);
+    this.declaredMaxRecv = o.maxRecvDataSegmentLength ?? 262144;
+    keys.push(['MaxRecvDataSegmentLength', String(this.declaredMaxRecv)]);
     keys.push(...(o.extraKeys ?? []));
     this.pendingDigests = { header: o.headerDigest === 'CRC32C', data: o.dataDigest === 'CRC32C' };
     const itt = this.itt();
@@ -419,6 +446,7 @@ export class RawIscsiClient {
     const answer = decodeKeys(r.data);
     const result: LoginResult = { statusClass: r.bhs[36]!, statusDetail: r.bhs[37]!, keys: answer, tsih: r.bhs.readUInt16BE(14), response: r };
     if (result.statusClass === 0) {
+      this.initialWindow = this.window;
       const mrdsl = answer.get('MaxRecvDataSegmentLength');
       this.targetMaxRecv = mrdsl !== undefined ? Number(mrdsl) : 8192;
       const imm = answer.get('ImmediateData');
