@@ -118,3 +118,20 @@ export function round(v, digits) {
   const m = 10 ** digits;
   return Math.round(v * m) / m;
 }
+
+/** Tidegate ÷ peer per workload (throughput, latency and CPU-per-GB ratios) from fio rows. */
+export function ratios(rows, peerLabel) {
+  const out = {};
+  for (const wl of WORKLOADS) {
+    const a = rows.find((r) => r.label === 'tidegate' && r.workload === wl.name);
+    const b = rows.find((r) => r.label === peerLabel && r.workload === wl.name);
+    if (!a || !b || a.status !== 'ok' || b.status !== 'ok') continue;
+    out[wl.name] = {
+      throughput: round(a.MBps / b.MBps, 3),
+      p50: round(a.p50us / Math.max(1, b.p50us), 2),
+      p99: round(a.p99us / Math.max(1, b.p99us), 2),
+      cpuPerGB: b.serverCpuSecondsPerGB ? round(a.serverCpuSecondsPerGB / b.serverCpuSecondsPerGB, 2) : null,
+    };
+  }
+  return out;
+}

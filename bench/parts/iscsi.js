@@ -13,7 +13,7 @@
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startGateway } from '../lib/gateway.js';
-import { WORKLOADS, fioFullRead, iscsiTarget, runFioWorkload, round } from '../lib/fio.js';
+import { WORKLOADS, fioFullRead, iscsiTarget, runFioWorkload, round, ratios } from '../lib/fio.js';
 import { findOrBuildFioIscsi } from '../lib/fio-iscsi.js';
 import { startTgt, tgtVersion } from '../lib/tgt.js';
 import { GiB, randomFile } from '../lib/data.js';
@@ -127,7 +127,7 @@ export async function benchIscsi(ctx) {
     }
     if (tgt) await tgt.stop();
   }
-  result.ratios = ratios(result.rows);
+  result.ratios = ratios(result.rows, 'tgt');
   const failed = result.rows.filter((r) => r.status !== 'ok');
   const reasons = [
     ...(tidegateError ? [`Tidegate iSCSI target: ${tidegateError}`] : []),
@@ -136,21 +136,4 @@ export async function benchIscsi(ctx) {
   result.status = reasons.length ? 'error' : 'ok';
   if (reasons.length) result.reason = reasons.join('\n');
   return result;
-}
-
-/** Tidegate ÷ tgt per workload. */
-function ratios(rows) {
-  const out = {};
-  for (const wl of WORKLOADS) {
-    const a = rows.find((r) => r.label === 'tidegate' && r.workload === wl.name);
-    const b = rows.find((r) => r.label === 'tgt' && r.workload === wl.name);
-    if (!a || !b || a.status !== 'ok' || b.status !== 'ok') continue;
-    out[wl.name] = {
-      throughput: round(a.MBps / b.MBps, 3),
-      p50: round(a.p50us / Math.max(1, b.p50us), 2),
-      p99: round(a.p99us / Math.max(1, b.p99us), 2),
-      cpuPerGB: b.serverCpuSecondsPerGB ? round(a.serverCpuSecondsPerGB / b.serverCpuSecondsPerGB, 2) : null,
-    };
-  }
-  return out;
 }

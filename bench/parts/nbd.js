@@ -5,7 +5,7 @@
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startGateway } from '../lib/gateway.js';
-import { WORKLOADS, runFioWorkload, round } from '../lib/fio.js';
+import { WORKLOADS, runFioWorkload, round, ratios } from '../lib/fio.js';
 import { GiB, randomFile } from '../lib/data.js';
 import { freePort, run, startDaemon, stopDaemon, waitPort, log } from '../lib/proc.js';
 
@@ -62,23 +62,6 @@ export async function benchNbd(ctx) {
     await stopDaemon(gw.daemon, 20_000);
     await stopDaemon(nbdkit);
   }
-  result.ratios = ratios(result.rows);
+  result.ratios = ratios(result.rows, 'nbdkit-file');
   return result;
-}
-
-/** Tidegate ÷ nbdkit per workload. */
-function ratios(rows) {
-  const out = {};
-  for (const wl of WORKLOADS) {
-    const a = rows.find((r) => r.label === 'tidegate' && r.workload === wl.name);
-    const b = rows.find((r) => r.label === 'nbdkit-file' && r.workload === wl.name);
-    if (!a || !b || a.status !== 'ok' || b.status !== 'ok') continue;
-    out[wl.name] = {
-      throughput: round(a.MBps / b.MBps, 3),
-      p50: round(a.p50us / Math.max(1, b.p50us), 2),
-      p99: round(a.p99us / Math.max(1, b.p99us), 2),
-      cpuPerGB: b.serverCpuSecondsPerGB ? round(a.serverCpuSecondsPerGB / b.serverCpuSecondsPerGB, 2) : null,
-    };
-  }
-  return out;
 }

@@ -1,4 +1,5 @@
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
+import { listenTcp } from '../common/listen-tcp.js';
 import { silentLogger, type Logger } from '../nbd/logger.js';
 import type { ConnectionContext, ConnectionLimits, IscsiCounters } from './connection/connection-context.js';
 import { IscsiConnection } from './connection/iscsi-connection.js';
@@ -43,6 +44,7 @@ export class IscsiServer {
   private readonly maxConnections: number;
   private readonly closeGraceMs: number;
   private server: Server | undefined;
+  private listening = false;
 
   constructor(targets: TargetResolver, options: IscsiServerOptions = {}) {
     this.logger = options.logger ?? silentLogger;
@@ -67,21 +69,19 @@ export class IscsiServer {
   }
 
   /** Start listening; resolves with the bound address (port 0 picks a free port). */
-  listen(host: string, port: number): Promise<AddressInfo> {
-    if (this.server !== undefined) return Promise.reject(new Error('iSCSI server is already listening'));
-    const server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.accept(socket));
-    this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        server.on('error', (err) => this.logger.error('iscsi: listener error', { error: err.message }));
-        const address = server.address() as AddressInfo;
-        this.logger.info('iscsi: listening', { host: address.address, port: address.port });
-        resolve(address);
-      });
-    });
+  async listen(host: string, port: number): Promise<AddressInfo> {
+    if (this.listening) throw new Error('iSCSI server is already listening');
+    this.listening = true;
+    try {
+      const { server, address } = await listenTcp('iscsi', host, port, this.logger, (socket) => this.accept(socket));
+      this.server = server;
+      return address;
+    } catch (err) {
+      this.listening = false;
+      throw err;
+    }
   }
+
 
   /** Live sessions (for status and tests). */
   get sessionCount(): number {

@@ -1,4 +1,5 @@
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
+import { listenTcp } from '../common/listen-tcp.js';
 import type { ExportResolver } from './export-resolver.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
@@ -40,6 +41,7 @@ export class NbdServer {
   private readonly closeGraceMs: number;
   private readonly connections = new Set<NbdConnection>();
   private server: Server | undefined;
+  private listening = false;
 
   constructor(exports: ExportResolver, options: NbdServerOptions = {}) {
     const maxBlockSize = options.maxBlockSize ?? 32 * 1024 * 1024;
@@ -64,21 +66,19 @@ export class NbdServer {
   }
 
   /** Start listening; resolves with the bound address (port 0 picks a free port). */
-  listen(host: string, port: number): Promise<AddressInfo> {
-    if (this.server !== undefined) return Promise.reject(new Error('NBD server is already listening'));
-    const server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.accept(socket));
-    this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        server.on('error', (err) => this.logger.error('nbd: listener error', { error: err.message }));
-        const address = server.address() as AddressInfo;
-        this.logger.info('nbd: listening', { host: address.address, port: address.port });
-        resolve(address);
-      });
-    });
+  async listen(host: string, port: number): Promise<AddressInfo> {
+    if (this.listening) throw new Error('NBD server is already listening');
+    this.listening = true;
+    try {
+      const { server, address } = await listenTcp('nbd', host, port, this.logger, (socket) => this.accept(socket));
+      this.server = server;
+      return address;
+    } catch (err) {
+      this.listening = false;
+      throw err;
+    }
   }
+
 
   /** The bound address, once listening. */
   get address(): AddressInfo | undefined {
