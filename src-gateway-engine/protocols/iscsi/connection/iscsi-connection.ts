@@ -3,7 +3,7 @@ import { ReceiveBuffer } from '../../common/receive-buffer.js';
 import { encodeTextKeys, parseTextKeys, sendTargetsResponse } from '../login/index.js';
 import { PduFramingError, PduReader } from '../pdu/pdu-reader.js';
 import { PduWriter } from '../pdu/pdu-writer.js';
-import { InitiatorOp, LoginStatus, RejectReason, RESERVED_TAG, TmfFunction, TmfResponse } from '../pdu/opcodes.js';
+import { InitiatorOp, RejectReason, RESERVED_TAG, TmfFunction, TmfResponse } from '../pdu/opcodes.js';
 import { decodeLun, type Pdu } from '../pdu/pdu.js';
 import {
   dataInBhs,
@@ -35,6 +35,9 @@ import { LoginPhase, LoginFailure } from './login-phase.js';
  * (FCP-4 rule (a)); other commands judge a wrong data size themselves.
  */
 const TRUNCATABLE_WRITES = new Set([0x0a, 0x2a, 0xaa, 0x8a, 0x2e, 0xae, 0x8e]);
+
+/** TIDEGATE_ISCSI_TRACE=1 logs every received PDU's header fields at debug level (read once: env lookups are slow). */
+const TRACE = process.env.TIDEGATE_ISCSI_TRACE === '1';
 
 /** A protocol violation that ends the connection after a Reject. */
 class ProtocolError extends Error {
@@ -184,7 +187,7 @@ export class IscsiConnection {
 
   private handle(pdu: Pdu): void {
     const session = this.session!;
-    if (process.env.TIDEGATE_ISCSI_TRACE === '1') this.ctx.logger.debug('iscsi: pdu', { ...this.fields, op: pdu.opcode, imm: pdu.immediate, flags: pdu.flags, itt: pdu.itt, w20: pdu.word20, w24: pdu.word24, w36: pdu.word(36), len: pdu.data.length, exp: session.expCmdSN, max: session.maxCmdSN });
+    if (TRACE) this.ctx.logger.debug('iscsi: pdu', { ...this.fields, op: pdu.opcode, imm: pdu.immediate, flags: pdu.flags, itt: pdu.itt, w20: pdu.word20, w24: pdu.word24, w36: pdu.word(36), len: pdu.data.length, exp: session.expCmdSN, max: session.maxCmdSN });
     if (this.loggingOut && pdu.opcode !== InitiatorOp.NopOut) {
       this.reject(RejectReason.WaitingForLogout, pdu.bhs);
       return;
@@ -648,4 +651,3 @@ function extendedCdb(pdu: Pdu): Buffer | undefined {
   return base;
 }
 
-export { LoginStatus };

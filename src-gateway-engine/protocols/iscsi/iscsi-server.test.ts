@@ -1,0 +1,62 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryDevice } from '../../device/memory-device.js';
+import { IscsiServer, type IscsiServerOptions } from './iscsi-server.js';
+import { TargetTable, type ExportedVolume } from './target-table.js';
+import { RawIscsiClient, RESERVED, TOp } from './test/raw-iscsi-client.js';
+
+const TARGET = 'iqn.2026-11.dev.tidegate:mem';
+const servers: IscsiServer[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close();
+});
+
+/** An in-process portal over one in-memory volume. */
+async function portal(options: IscsiServerOptions = {}): Promise<{ server: IscsiServer; address: string }> {
+  const vols: ExportedVolume[] = [
+    { name: 'mem', volumeId: '00000000-0000-4000-8000-000000000001', device: new MemoryDevice({ size: 8 * 1024 * 1024 }), access: {}, reservationStatePath: '/nonexistent/pr.json' },
+  ];
+  const table = new TargetTable({ get: (n) => vols.find((v) => v.name === n), list: () => vols }, { maxRequestBytes: 1024 * 1024, productRevision: '0.1' });
+  const server = new IscsiServer(table, { closeGraceMs: 1000, ...options });
+  servers.push(server);
+  const a = await server.listen('127.0.0.1', 0);
+  return { server, address: `127.0.0.1:${a.port}` };
+}
+
+describe('IscsiServer', () => {
+  it('pings an idle initiator with NOP-In, keeps a connection that answers and drops one that does not', async () => {
+    const { server, address } = await portal({ limits: { nopIntervalMs: 100, nopTimeoutMs: 300 } });
+    const answering = await RawIscsiClient.connect(address);
+    await answering.loginOk({ targetName: TARGET });
+    const silent = await RawIscsiClient.connect(address);
+    await silent.loginOk({ targetName: TARGET, isid: Buffer.from('80000000a002', 'hex') });
+    const ping = await answering.until((p) => p.opcode === TOp.NopIn && p.itt === RESERVED && p.bhs.readUInt32BE(20) !== RESERVED, 5000);
+    if (typeof ping !== 'object') throw new Error(`no NOP-In ping: ${ping}`);
+    answering.answerTargetPing(ping);
+    // Answer every ping for a while; the silent client never does.
+    const deadline = Date.now() + 1500;
+    while (Date.now() < deadline) {
+      const p = await answering.next(200);
+      if (typeof p === 'object') answering.answerTargetPing(p);
+      if (p === 'closed') break;
+    }
+    expect(await silent.waitClosed(5000)).toBe(true);
+    expect(answering.closed).toBe(false);
+    expect(server.sessionCount).toBe(1);
+    expect(typeof (await answering.logout())).toBe('object');
+  });
+
+  it('counts refused logins and sessions per target', async () => {
+    const { server, address } = await portal();
+    const bad = await RawIscsiClient.connect(address);
+    const r = await bad.login({ targetName: 'iqn.2026-11.dev.tidegate:nosuch' });
+    expect(r.statusClass).toBe(2);
+    const good = await RawIscsiClient.connect(address);
+    await good.loginOk({ targetName: TARGET });
+    expect(server.sessionsOf(TARGET)).toBe(1);
+    expect(server.stats.loginFailures).toBe(1);
+    await good.logout();
+    await good.waitClosed();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(server.sessionsOf(TARGET)).toBe(0);
+  });
+});
