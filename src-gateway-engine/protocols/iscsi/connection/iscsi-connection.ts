@@ -172,7 +172,7 @@ export class IscsiConnection {
 
   private async fullFeaturePhase(): Promise<void> {
     for (;;) {
-      const pdu = await this.reader.next();
+      const pdu = this.reader.tryNext() ?? (await this.reader.next());
       this.handle(pdu);
       if (this.closed) return;
     }

@@ -166,6 +166,45 @@ function fakeSocket(): { socket: Socket; written: () => Buffer } {
   return { socket, written: () => Buffer.concat(chunks) };
 }
 
+describe('PduReader.tryNext', () => {
+  it('returns whole buffered PDUs synchronously and nothing for a partial one, in every digest setting', async () => {
+    for (const headerDigest of [false, true]) {
+      for (const dataDigest of [false, true]) {
+        const { input, r } = reader({ headerDigest, dataDigest });
+        const pdus = [
+          frame({ tag: 1, headerDigest, dataDigest }),
+          frame({ tag: 2, data: Buffer.from('odd length!'), headerDigest, dataDigest }),
+          frame({ tag: 3, ahs: Buffer.alloc(8, 1), data: Buffer.alloc(4096, 9), headerDigest, dataDigest }),
+        ];
+        const wire = Buffer.concat(pdus);
+        // Everything but the last byte: the first two come out at once, the third waits.
+        input.push(wire.subarray(0, wire.length - 1));
+        expect(r.tryNext()?.itt).toBe(1);
+        const second = r.tryNext();
+        expect(second?.itt).toBe(2);
+        expect(second?.data.toString()).toBe('odd length!');
+        expect(r.tryNext()).toBeUndefined();
+        input.push(wire.subarray(wire.length - 1));
+        const third = r.tryNext() ?? (await r.next());
+        expect(third.itt).toBe(3);
+        expect(third.ahs.length).toBe(8);
+        expect(third.data.equals(Buffer.alloc(4096, 9))).toBe(true);
+        expect(r.tryNext()).toBeUndefined();
+      }
+    }
+  });
+
+  it('leaves digest failures and over-long segments to the same errors as next()', async () => {
+    const bad = reader({ headerDigest: true });
+    bad.input.push(frame({ headerDigest: true, badHeaderDigest: true }));
+    expect(() => bad.r.tryNext()).toThrow(PduFramingError);
+    const long = reader({ max: 512 });
+    long.input.push(frame({ data: Buffer.alloc(1024) }));
+    expect(long.r.tryNext()).toBeUndefined();
+    expect((await framingError(long.r.next())).kind).toBe('too-long');
+  });
+});
+
 describe('PduWriter → PduReader', () => {
   for (const [headerDigest, dataDigest] of [
     [false, false],

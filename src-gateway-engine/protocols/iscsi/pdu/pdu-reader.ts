@@ -31,6 +31,34 @@ export class PduReader {
 
   constructor(private readonly input: ReceiveBuffer) {}
 
+  /**
+   * The next PDU if every byte of it is already buffered, without a promise hop (at high
+   * queue depth most are); undefined when more bytes are needed — then `next()`.
+   */
+  tryNext(): Pdu | undefined {
+    const input = this.input;
+    const chunk = input.contiguous(BHS_LENGTH);
+    if (chunk === undefined) return undefined;
+    const at = input.position;
+    const ahsLength = chunk[at + 4]! * 4;
+    const dataLength = chunk.readUIntBE(at + 5, 3);
+    if (dataLength > this.maxDataSegmentLength) return undefined; // next() reports it
+    const digests = (this.headerDigest ? 4 : 0) + (this.dataDigest && dataLength > 0 ? 4 : 0);
+    if (input.length < BHS_LENGTH + ahsLength + paddedLength(dataLength) + digests) return undefined;
+    const bhs = input.take(BHS_LENGTH);
+    const ahs = ahsLength > 0 ? input.take(ahsLength) : EMPTY;
+    if (this.headerDigest) {
+      const expected = ahsLength > 0 ? crc32c(ahs, crc32c(bhs)) : crc32c(bhs);
+      if (input.take(4).readUInt32LE(0) !== expected) throw new PduFramingError('header-digest', 'header digest mismatch');
+    }
+    if (dataLength === 0) return new Pdu(bhs, ahs, EMPTY);
+    const padded = input.take(paddedLength(dataLength));
+    if (this.dataDigest && input.take(4).readUInt32LE(0) !== crc32c(padded)) {
+      throw new PduFramingError('data-digest', 'data digest mismatch', Buffer.from(bhs));
+    }
+    return new Pdu(bhs, ahs, padded.subarray(0, dataLength));
+  }
+
   async next(): Promise<Pdu> {
     const input = this.input;
     const bhs = await input.readExact(BHS_LENGTH);
