@@ -15,7 +15,8 @@ import { Ascs, SenseKey, checkCondition } from './sense.js';
 /** Run `fn` holding the LU write lock over blocks lba..lba+blocks-1 (nothing to lock for 0 blocks). */
 export async function withWriteLock<T>(ctx: CommandContext, lba: number, blocks: number, fn: () => Promise<T>): Promise<T> {
   if (blocks === 0) return fn();
-  const release = await ctx.lock.acquire(lba, lba + blocks - 1);
+  // Uncontended (the usual case): take it without a promise hop.
+  const release = ctx.lock.tryAcquire(lba, lba + blocks - 1) ?? (await ctx.lock.acquire(lba, lba + blocks - 1));
   try {
     return await fn();
   } finally {
