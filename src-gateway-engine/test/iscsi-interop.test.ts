@@ -530,7 +530,7 @@ describe('iSCSI interop with real initiators', () => {
     await refuse(['--allow-initiators', 'iqn.26-11.dev.tidegate.test:bad-date'], /not an iSCSI initiator name/);
 
     const now = JSON.parse(await cliOk(['volume', 'iscsi', 'cli', '--json', '--data-dir', dataDir])) as Record<string, unknown>;
-    expect(now, 'refused settings changed nothing').toEqual({ targetName: iqn('cli'), chapUser: null, mutualChapUser: null, allowedInitiators: [] });
+    expect(now, 'refused settings changed nothing').toEqual({ targetName: iqn('cli'), chapUser: null, mutualChapUser: null, allowedInitiators: [], sessions: 0 });
 
     // A valid setting is taken, and shown without its secret.
     const set = await cliOk(['volume', 'iscsi', 'cli', '--chap-user', 'alice', '--chap-secret', 'Initiator5ecret', '--json', '--data-dir', dataDir]);

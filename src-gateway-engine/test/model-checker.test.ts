@@ -36,6 +36,7 @@ function engineConfig(dataDir: string, storeDir: string) {
     dataDir,
     store: `file://${storeDir}`,
     nbd: null,
+    iscsi: null,
     metrics: null,
     // Small everything: many segments, objects, checkpoints, evictions and back-pressure.
     writeLog: { capacityBytes: '2MiB', segmentBytes: '256KiB' },

@@ -142,6 +142,9 @@ export class Uploader {
     if (this.fatal) throw this.fatal;
     if (this.remote.head.lastSeq >= seq) return this.remote.head;
     const p = new Promise<VolumeHead>((resolve, reject) => this.commitWaiters.push({ seq, resolve, reject }));
+    // The waiter may be rejected while we are still sealing below, before the caller holds `p`:
+    // mark it handled now (the caller still gets the rejection through the returned promise).
+    p.catch(() => undefined);
     if (this.log.hasUnsealedRecords) await this.log.seal();
     this.poke();
     return p;
