@@ -1,5 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { constants } from 'node:fs';
+import { constants, readSync, writeSync } from 'node:fs';
+import { SyncFirstGate } from './sync-first-io.js';
 
 /**
  * The cache data file as the cache sees it: positional reads and writes of whole slots.
@@ -21,16 +22,53 @@ export interface CacheDataFile {
 /** Opens (creating if missing) the data file at `path` for positional reads and writes. */
 export type CacheDataFileOpener = (path: string) => Promise<CacheDataFile>;
 
-/** The real opener: O_RDWR | O_CREAT, never O_APPEND (positional writes must stay positional). */
+/**
+ * The real opener: O_RDWR | O_CREAT, never O_APPEND (positional writes must stay positional).
+ * Small reads and writes are sync-first (see sync-first-io.ts): a warm slot is one `pread`
+ * on the event loop, not a thread-pool round trip.
+ */
 export const openCacheDataFile: CacheDataFileOpener = async (path) => {
   const handle = await open(path, constants.O_RDWR | constants.O_CREAT, 0o600);
   return new NodeCacheDataFile(handle);
 };
 
 class NodeCacheDataFile implements CacheDataFile {
+  private readonly reads = new SyncFirstGate();
+  // Dirtying a clean page can wait for its writeback; allow more before falling back.
+  private readonly writes = new SyncFirstGate({ slowMicros: 300 });
+
   constructor(private readonly handle: FileHandle) {}
 
-  async read(buffer: Buffer, position: number): Promise<number> {
+  read(buffer: Buffer, position: number): Promise<number> {
+    return this.reads.run(buffer.length, () => this.readSync(buffer, position), () => this.readAsync(buffer, position));
+  }
+
+  write(buffer: Buffer, position: number): Promise<void> {
+    return this.writes.run(buffer.length, () => this.writeSync(buffer, position), () => this.writeAsync(buffer, position));
+  }
+
+  private readSync(buffer: Buffer, position: number): number {
+    const fd = this.handle.fd;
+    let done = 0;
+    while (done < buffer.length) {
+      const n = readSync(fd, buffer, done, buffer.length - done, position + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return done;
+  }
+
+  private writeSync(buffer: Buffer, position: number): void {
+    const fd = this.handle.fd;
+    let done = 0;
+    while (done < buffer.length) {
+      const n = writeSync(fd, buffer, done, buffer.length - done, position + done);
+      if (n === 0) throw Object.assign(new Error('cache data file: write made no progress'), { code: 'ENOSPC' });
+      done += n;
+    }
+  }
+
+  private async readAsync(buffer: Buffer, position: number): Promise<number> {
     // One positional read almost always does it; loop only on a short read.
     let done = (await this.handle.read(buffer, 0, buffer.length, position)).bytesRead;
     if (done === buffer.length || done === 0) return done;
@@ -42,7 +80,7 @@ class NodeCacheDataFile implements CacheDataFile {
     return done;
   }
 
-  async write(buffer: Buffer, position: number): Promise<void> {
+  private async writeAsync(buffer: Buffer, position: number): Promise<void> {
     let done = 0;
     while (done < buffer.length) {
       const { bytesWritten } = await this.handle.write(buffer, done, buffer.length - done, position + done);

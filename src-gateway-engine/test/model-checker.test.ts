@@ -86,7 +86,9 @@ for (const mode of ['cached', 'stored'] as const) {
           if (r < 0.4) {
             kind = 'write';
             const data = Buffer.alloc(len);
-            for (let i = 0; i < len; i += 4) data.writeUInt32LE((op * 2654435761 + i) >>> 0, i - (i + 4 > len ? i + 4 - len : 0));
+            // Distinct per op and offset; a tail shorter than a word (and writes of 1-3 bytes) byte by byte.
+            for (let i = 0; i + 4 <= len; i += 4) data.writeUInt32LE((op * 2654435761 + i) >>> 0, i);
+            for (let i = len - (len % 4); i < len; i++) data[i] = (op * 31 + i) & 0xff;
             await dev.write(off, data, { fua: rnd.next() < 0.1 });
             data.copy(model, off);
           } else if (r < 0.75) {

@@ -221,6 +221,9 @@ for (const mode of ['cached', 'stored'] as const) {
           const got = await volume.read(40 * BLOCK_SIZE, 2 * BLOCK_SIZE);
           expect(got).toEqual(Buffer.concat([taggedBlock('stable40'), taggedBlock('stable41')]));
           reads++;
+          // Yield like a client whose next request arrives on a socket: a warm read can
+          // complete without a thread-pool round trip, so a tight loop would starve the writer.
+          await new Promise((r) => setImmediate(r));
         }
       })();
       for (let i = 0; i < 120; i++) {
@@ -278,6 +281,33 @@ describe('Volume races found by these tests', () => {
     await volume.sync(); // the trim is committed: no pending trim hides the cache any more
     expect(await volume.read(2 * BLOCK_SIZE, BLOCK_SIZE)).toEqual(Buffer.alloc(BLOCK_SIZE));
     expect(await volume.read(3 * BLOCK_SIZE, BLOCK_SIZE)).toEqual(taggedBlock('old3'));
+  });
+
+  it('cached: write-through puts wait for the end of the turn, and a newer write or trim of the same turn wins', async () => {
+    const { volume, cache } = await freshVolume('cached');
+    const id = volume.remote.descriptor.volumeId;
+    // An older cached copy of block 6 (committed, clean) is dropped as soon as a write lands.
+    await volume.write(6 * BLOCK_SIZE, taggedBlock('old6'));
+    await volume.sync();
+    await new Promise((r) => setImmediate(r));
+    expect(await cache!.inner.get(id, 6)).toEqual(taggedBlock('old6'));
+    // Same turn: write 6 then trim it; write 7 twice; write 8 once (1 and 2 share a record).
+    const ops = [
+      volume.write(6 * BLOCK_SIZE, taggedBlock('new6')),
+      volume.trim(6 * BLOCK_SIZE, BLOCK_SIZE),
+      volume.write(7 * BLOCK_SIZE, taggedBlock('a7')),
+      volume.write(7 * BLOCK_SIZE, Buffer.concat([taggedBlock('b7'), taggedBlock('b8')])),
+    ];
+    await Promise.all(ops);
+    expect(await cache!.inner.get(id, 6)).toBeUndefined();
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(await cache!.inner.get(id, 6)).toBeUndefined(); // the trim was not undone
+    expect(await cache!.inner.get(id, 7)).toEqual(taggedBlock('b7'));
+    expect(await cache!.inner.get(id, 8)).toEqual(taggedBlock('b8'));
+    await volume.sync();
+    expect(await volume.read(6 * BLOCK_SIZE, 3 * BLOCK_SIZE)).toEqual(Buffer.concat([Buffer.alloc(BLOCK_SIZE), taggedBlock('b7'), taggedBlock('b8')]));
+    expect(cache!.inner.stats().dirtyBytes).toBe(0); // every write-through copy was unpinned by its commit
   });
 
   it('stored: a write committed to the store but not yet released is re-applied to a primary disk that lost it', async () => {

@@ -92,6 +92,8 @@ export class Volume implements BlockDevice {
   private failure: TidegateError | undefined;
   /** Bumped by every change; a read only fills the cache if no change raced it. */
   private changeCounter = 0;
+  /** Write-through cache puts waiting for the end of the current event-loop turn. */
+  private writeThrough: Array<{ firstBlock: number; data: Buffer; seq: number }> = [];
   private closed = false;
 
   private constructor(p: VolumeParts) {
@@ -299,12 +301,14 @@ export class Volume implements BlockDevice {
       if (recKind === RecordKind.Write) this.overlay.setWrite(first, count, rec.seq, rec.segmentNo, rec.dataPosition, BLOCK_SIZE);
       else this.overlay.setTrim(first, count, rec.seq);
       if (this.cache) {
-        // Write-through: the data is in hand, so the cache gets it now as DIRTY (pinned until
-        // the commit that uploads it marks it clean). Not awaited — the log decided durability
-        // already; the put drops the block's older cached copy synchronously, and a failed or
-        // rejected put just leaves the block uncached (reads go to the log overlay first anyway).
-        if (recKind === RecordKind.Write) this.fillCache(first, payload!, true, rec.seq);
-        else await this.cache.invalidateRange(this.remote.descriptor.volumeId, first, count);
+        // The block's older cached copy goes now; reads find the new data in the overlay.
+        const dropped = this.cache.invalidateRange(this.remote.descriptor.volumeId, first, count);
+        if (dropped) await dropped;
+        // Write-through: the data is in hand, so the cache gets it as DIRTY (pinned until the
+        // commit that uploads it marks it clean) — at the end of this event-loop turn, after
+        // the acknowledgement went out, batched with the other writes of the turn. The log
+        // decided durability already; a failed or rejected put just leaves the block uncached.
+        if (recKind === RecordKind.Write) this.queueWriteThrough(first, payload!, rec.seq);
       }
       if (this.primary) {
         if (recKind === RecordKind.Write) await this.primary.write(alignedOffset, payload!);
@@ -405,6 +409,36 @@ export class Volume implements BlockDevice {
       i += n;
     }
     return out;
+  }
+
+  /** Queue a write-through cache put of a logged write (record `seq`) for the end of this turn. */
+  private queueWriteThrough(firstBlock: number, data: Buffer, seq: number): void {
+    this.writeThrough.push({ firstBlock, data, seq });
+    if (this.writeThrough.length === 1) setImmediate(() => this.flushWriteThrough());
+  }
+
+  /**
+   * Put the queued writes into the cache, each only for the blocks whose newest change is
+   * still that write (a newer write queued its own put; a trim must not be undone).
+   */
+  private flushWriteThrough(): void {
+    const queued = this.writeThrough;
+    this.writeThrough = [];
+    if (this.closed || this.failed) return;
+    for (const { firstBlock, data, seq } of queued) {
+      const count = data.length / BLOCK_SIZE;
+      let k = 0;
+      while (k < count) {
+        if (this.overlay.get(firstBlock + k)?.seq !== seq) {
+          k++;
+          continue;
+        }
+        let e = k + 1;
+        while (e < count && this.overlay.get(firstBlock + e)?.seq === seq) e++;
+        this.fillCache(firstBlock + k, k === 0 && e === count ? data : data.subarray(k * BLOCK_SIZE, e * BLOCK_SIZE), true, seq);
+        k = e;
+      }
+    }
   }
 
   /**

@@ -23,10 +23,11 @@
  * fails for fullness.
  */
 import { mkdir, open, readdir, readFile, rm, truncate, type FileHandle } from 'node:fs/promises';
-import { writevSync } from 'node:fs';
+import { readSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { ErrorCode, TidegateError } from '../errors/index.js';
+import { SyncFirstGate } from '../cache/sync-first-io.js';
 import {
   RECORD_HEADER_BYTES,
   RECORD_MAGIC,
@@ -113,6 +114,10 @@ export class WriteLog {
   private failure: TidegateError | undefined;
   private closed = false;
   private readHandles = new Map<number, Promise<FileHandle>>();
+  /** Opened read handles, for synchronous reads (the same handles as readHandles). */
+  private readFds = new Map<number, FileHandle>();
+  /** Reads of recent records usually hit the page cache: try them synchronously first. */
+  private readonly readGate = new SyncFirstGate();
   private nextSegmentNo: number;
   /** The newest seal whose fdatasync may still be under way (each seal waits for the one before). */
   private sealInFlight: Promise<void> | undefined;
@@ -288,22 +293,38 @@ export class WriteLog {
    * was released meanwhile (the caller looks the block up again: it is in the store by then).
    */
   async readData(segmentNo: number, position: number, length: number): Promise<Buffer> {
+    const fh = this.readFds.get(segmentNo) ?? (await this.openForRead(segmentNo));
+    const out = Buffer.allocUnsafe(length);
+    const bytesRead = await this.readGate.run(
+      length,
+      () => readFully(fh.fd, out, position),
+      async () => (await fh.read(out, 0, length, position)).bytesRead,
+    ).catch((err: unknown) => {
+      // A handle closed under the read means the segment was released (uploaded) meanwhile.
+      if (!this.readHandles.has(segmentNo)) throw new TidegateError(ErrorCode.NotFound, `write log: segment ${segmentNo} is gone`, { cause: err });
+      throw err;
+    });
+    if (bytesRead !== length) throw new TidegateError(ErrorCode.NotFound, `write log: segment ${segmentNo} is gone`);
+    return out;
+  }
+
+  private async openForRead(segmentNo: number): Promise<FileHandle> {
     let fhp = this.readHandles.get(segmentNo);
     if (!fhp) {
       fhp = open(join(this.opts.dir, segmentFileName(segmentNo)), 'r');
       this.readHandles.set(segmentNo, fhp);
-      fhp.catch(() => this.readHandles.delete(segmentNo));
+      fhp.then(
+        (fh) => {
+          if (this.readHandles.get(segmentNo) === fhp) this.readFds.set(segmentNo, fh);
+        },
+        () => this.readHandles.delete(segmentNo),
+      );
     }
-    let fh: FileHandle;
     try {
-      fh = await fhp;
+      return await fhp;
     } catch (err) {
       throw new TidegateError(ErrorCode.NotFound, `write log: segment ${segmentNo} is gone`, { cause: err });
     }
-    const out = Buffer.allocUnsafe(length);
-    const { bytesRead } = await fh.read(out, 0, length, position);
-    if (bytesRead !== length) throw new TidegateError(ErrorCode.NotFound, `write log: segment ${segmentNo} is gone`);
-    return out;
   }
 
   /** Delete sealed segments whose every record is at or below `seq` (they are in the store). */
@@ -313,6 +334,7 @@ export class WriteLog {
       const seg = this.sealed.shift()!;
       const fhp = this.readHandles.get(seg.segmentNo);
       this.readHandles.delete(seg.segmentNo);
+      this.readFds.delete(seg.segmentNo);
       if (fhp) await fhp.then((fh) => fh.close()).catch(() => undefined);
       await rm(join(this.opts.dir, segmentFileName(seg.segmentNo)), { force: true });
       this.segmentBytesOnDisk.delete(seg.segmentNo);
@@ -333,6 +355,7 @@ export class WriteLog {
     this.closed = true;
     for (const fhp of this.readHandles.values()) await fhp.then((fh) => fh.close()).catch(() => undefined);
     this.readHandles.clear();
+    this.readFds.clear();
     if (this.current) await this.current.fh.close().catch(() => undefined);
     this.current = undefined;
     const err = new TidegateError(ErrorCode.ShuttingDown, 'write log closed');
@@ -604,6 +627,17 @@ function writeAllvSync(fd: number, buffers: Buffer[], position: number): void {
     pos += bytesWritten;
     bufs = unwritten(bufs, bytesWritten);
   }
+}
+
+/** Positional read of `out.length` bytes (short only at end of file). */
+function readFully(fd: number, out: Buffer, position: number): number {
+  let done = 0;
+  while (done < out.length) {
+    const n = readSync(fd, out, done, out.length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
 }
 
 /** What is left of `bufs` after a (possibly short) vectored write of `written` bytes. */
