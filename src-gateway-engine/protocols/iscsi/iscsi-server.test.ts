@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryDevice } from '../../device/memory-device.js';
 import { IscsiServer, type IscsiServerOptions } from './iscsi-server.js';
 import { TargetTable, type ExportedVolume } from './target-table.js';
-import { RawIscsiClient, RESERVED, TOp } from './test/raw-iscsi-client.js';
+import { RawIscsiClient, RESERVED, senseCodes, TOp, type CommandResult } from './test/raw-iscsi-client.js';
 
 const TARGET = 'iqn.2026-11.dev.tidegate:mem';
 const servers: IscsiServer[] = [];
@@ -58,5 +58,41 @@ describe('IscsiServer', () => {
     await good.waitClosed();
     await new Promise((r) => setTimeout(r, 50));
     expect(server.sessionsOf(TARGET)).toBe(0);
+  });
+
+  it('PREEMPT AND ABORT aborts the preempted initiator\'s commands in flight before it answers', async () => {
+    const { address } = await portal();
+    const a = await RawIscsiClient.connect(address);
+    await a.loginOk({ targetName: TARGET, initiatorName: 'iqn.2026-11.dev.tidegate.test:a', isid: Buffer.from('80000000a00a', 'hex'), immediateData: false, initialR2T: true });
+    const b = await RawIscsiClient.connect(address);
+    await b.loginOk({ targetName: TARGET, initiatorName: 'iqn.2026-11.dev.tidegate.test:b', isid: Buffer.from('80000000b00b', 'hex') });
+    const prOut = (serviceAction: number, type: number, key: bigint, sark: bigint): [Buffer, Buffer] => {
+      const data = Buffer.alloc(24);
+      data.writeBigUInt64BE(key, 0);
+      data.writeBigUInt64BE(sark, 8);
+      return [Buffer.from([0x5f, serviceAction, type, 0, 0, 0, 0, 0, 24, 0]), data];
+    };
+    const ok = async (c: RawIscsiClient, [cdb, dataOut]: [Buffer, Buffer]): Promise<void> => {
+      const r = (await c.command(cdb, { dataOut })) as CommandResult;
+      expect(r.status, JSON.stringify(senseCodes(r.sense))).toBe(0);
+    };
+    await ok(a, prOut(0x00, 0, 0n, 0xaan)); // REGISTER
+    await ok(b, prOut(0x00, 0, 0n, 0xbbn));
+    await ok(a, prOut(0x01, 0x01, 0xaan, 0n)); // RESERVE, Write Exclusive
+    // A starts a write and holds back its data: the command waits at the target for Data-Out.
+    const itt = a.itt();
+    a.sendScsi({ itt, cdb: Buffer.from([0x2a, 0, 0, 0, 0, 8, 0, 0, 8, 0]), edtl: 4096, flags: 0xa1 });
+    const r2t = await a.until((p) => p.opcode === TOp.R2T && p.itt === itt, 5000);
+    if (typeof r2t !== 'object') throw new Error(`no R2T: ${r2t}`);
+    await ok(b, prOut(0x05, 0x01, 0xbbn, 0xaan)); // PREEMPT AND ABORT A's registration
+    // A's write was aborted: its data is dropped and no status ever comes for it.
+    a.sendDataSequence(itt, r2t.bhs.readUInt32BE(20), Buffer.alloc(4096, 7), 0, 4096);
+    expect(await a.until((p) => p.itt === itt && (p.opcode === TOp.ScsiResponse || p.opcode === TOp.DataIn), 500)).toBe('timeout');
+    // A hears why on its next command; the block was not written.
+    const tur = (await a.command(Buffer.from([0, 0, 0, 0, 0, 0]))) as CommandResult;
+    expect(tur.status).toBe(2);
+    expect(senseCodes(tur.sense)?.key).toBe(6);
+    const read = (await b.command(Buffer.from([0x28, 0, 0, 0, 0, 8, 0, 0, 8, 0]), { readLength: 4096 })) as CommandResult;
+    expect(read.data.equals(Buffer.alloc(4096))).toBe(true);
   });
 });

@@ -65,6 +65,12 @@ export class IscsiServer {
       newNegotiator: () => new LoginNegotiator({ targetPortalGroupTag: portalGroupTag, lookupTarget: (name) => targets.lookup(name)?.access, chapRegistry }),
       portals: (address, port) => [`${address.includes(':') ? `[${address}]` : address}:${port},${portalGroupTag}`],
       reset: (target, kind, by) => this.reset(target, kind, by),
+      abortNexusTasks: async (target, nexusIds, by) => {
+        const preempted = this.sessions.forTarget(target.name).filter((s) => s !== by && s.nexus !== undefined && nexusIds.has(s.nexus.id));
+        this.logger.info('iscsi: PREEMPT AND ABORT', { target: target.name, by: by.initiatorName, sessions: preempted.length });
+        await Promise.all(preempted.map((s) => s.abortAll()));
+        target.lun0.tasksClearedBy(by.nexus!, preempted.map((s) => s.nexus!));
+      },
     };
   }
 
@@ -102,12 +108,14 @@ export class IscsiServer {
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
+    // Stop accepting now; the listener's close completes only once every connection is gone.
+    const closed = server === undefined ? Promise.resolve() : new Promise<void>((resolve) => server.close(() => resolve()));
     const all = [...this.connections];
     const grace = new Promise<void>((resolve) => setTimeout(resolve, this.closeGraceMs).unref());
     await Promise.race([Promise.all(this.sessions.all().map((s) => s.terminate('server shutting down'))), grace]);
-    for (const c of all) c.destroy();
+    for (const c of this.connections) c.destroy();
     await Promise.all(all.map((c) => c.closedPromise));
+    await closed;
   }
 
   private accept(socket: Socket): void {

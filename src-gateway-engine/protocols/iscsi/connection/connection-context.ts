@@ -44,4 +44,6 @@ export interface ConnectionContext {
    * sessions of the target), tell the logical unit, and for a cold reset drop their connections.
    */
   reset(target: IscsiTarget, kind: ResetKind, by: IscsiSession): Promise<void>;
+  /** Abort every task of these I_T nexuses of the target (PREEMPT AND ABORT), other than `by`'s session. */
+  abortNexusTasks(target: IscsiTarget, nexusIds: ReadonlySet<string>, by: IscsiSession): Promise<void>;
 }

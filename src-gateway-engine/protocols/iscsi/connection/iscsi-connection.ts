@@ -412,6 +412,9 @@ export class IscsiConnection {
           response = { status: ScsiStatus.CheckCondition, sense: internalTargetFailure() };
         }
       }
+      if (response.abortTasksOf !== undefined && response.abortTasksOf.length > 0) {
+        await this.ctx.abortNexusTasks(target, new Set(response.abortTasksOf.map((n) => n.id)), session);
+      }
       if (task.aborted || this.closed) return;
       this.tasks.delete(task.itt);
       this.respond(task.itt, lunField, response, readLength, task.isWrite ? task.edtl : 0, response.dataOutLength);

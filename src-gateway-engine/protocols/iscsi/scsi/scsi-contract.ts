@@ -54,6 +54,11 @@ export interface ScsiResponse {
    * commands without Data-Out.
    */
   dataOutLength?: number;
+  /**
+   * I_T nexuses whose tasks the transport must abort before it sends this response
+   * (PERSISTENT RESERVE OUT / PREEMPT AND ABORT). The issuing nexus is never among them.
+   */
+  abortTasksOf?: ItNexus[];
 }
 
 /** What resets and nexus changes a logical unit must hear about (SAM-5 events). */

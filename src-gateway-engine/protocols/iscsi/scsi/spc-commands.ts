@@ -16,8 +16,8 @@ import { Ascs, type Asc } from './sense.js';
  *   cleared (CLEAR)                        → RESERVATIONS PREEMPTED (2A/03)
  *   released (a shared reservation ended)  → RESERVATIONS RELEASED (2A/04)
  *
- * PREEMPT AND ABORT's task abort is the transport's (the contract has no channel for it);
- * it is logged here.
+ * PREEMPT AND ABORT's task abort is the transport's: the response names the nexuses
+ * (`abortTasksOf`) and the transport aborts their tasks before it answers.
  */
 
 /** PERSISTENT RESERVE IN / OUT service actions listed in REPORT SUPPORTED OPERATION CODES. */
@@ -34,12 +34,9 @@ async function persistentReserveOut(ctx: CommandContext, request: ScsiRequest): 
   raise(ctx, result.preempted, Ascs.RegistrationsPreempted);
   raise(ctx, result.cleared, Ascs.ReservationsPreempted);
   raise(ctx, result.released, Ascs.ReservationsReleased);
-  if (result.abortTasksOf !== undefined && result.abortTasksOf.length > 0) {
-    ctx.logger.info('PREEMPT AND ABORT: tasks of preempted nexuses are not aborted by the device server', {
-      nexuses: result.abortTasksOf.map((n) => n.id),
-    });
-  }
-  return result.response;
+  // PREEMPT AND ABORT: the transport aborts the preempted nexuses' tasks before answering.
+  const abort = (result.abortTasksOf ?? []).filter((n) => n.id !== request.nexus.id);
+  return abort.length > 0 ? { ...result.response, abortTasksOf: abort } : result.response;
 }
 
 /** The SPC delegate entries; `caps` is what INQUIRY advertises. */
