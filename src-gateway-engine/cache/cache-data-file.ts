@@ -1,6 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { constants, readSync, writeSync } from 'node:fs';
-import { SyncFirstGate } from './sync-first-io.js';
+import { constants, writeSync } from 'node:fs';
+import { SyncFirstGate, readFullySync } from './sync-first-io.js';
 
 /**
  * The cache data file as the cache sees it: positional reads and writes of whole slots.
@@ -40,22 +40,11 @@ class NodeCacheDataFile implements CacheDataFile {
   constructor(private readonly handle: FileHandle) {}
 
   read(buffer: Buffer, position: number): Promise<number> {
-    return this.reads.run(buffer.length, () => this.readSync(buffer, position), () => this.readAsync(buffer, position));
+    return this.reads.run(buffer.length, () => readFullySync(this.handle.fd, buffer, position), () => this.readAsync(buffer, position));
   }
 
   write(buffer: Buffer, position: number): Promise<void> {
     return this.writes.run(buffer.length, () => this.writeSync(buffer, position), () => this.writeAsync(buffer, position));
-  }
-
-  private readSync(buffer: Buffer, position: number): number {
-    const fd = this.handle.fd;
-    let done = 0;
-    while (done < buffer.length) {
-      const n = readSync(fd, buffer, done, buffer.length - done, position + done);
-      if (n === 0) break;
-      done += n;
-    }
-    return done;
   }
 
   private writeSync(buffer: Buffer, position: number): void {

@@ -23,11 +23,11 @@
  * fails for fullness.
  */
 import { mkdir, open, readdir, readFile, rm, truncate, type FileHandle } from 'node:fs/promises';
-import { readSync, writevSync } from 'node:fs';
+import { writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { ErrorCode, TidegateError } from '../errors/index.js';
-import { SyncFirstGate } from '../cache/sync-first-io.js';
+import { SyncFirstGate, readFullySync } from '../cache/sync-first-io.js';
 import {
   RECORD_HEADER_BYTES,
   RECORD_MAGIC,
@@ -297,7 +297,7 @@ export class WriteLog {
     const out = Buffer.allocUnsafe(length);
     const bytesRead = await this.readGate.run(
       length,
-      () => readFully(fh.fd, out, position),
+      () => readFullySync(fh.fd, out, position),
       async () => (await fh.read(out, 0, length, position)).bytesRead,
     ).catch((err: unknown) => {
       // A handle closed under the read means the segment was released (uploaded) meanwhile.
@@ -627,17 +627,6 @@ function writeAllvSync(fd: number, buffers: Buffer[], position: number): void {
     pos += bytesWritten;
     bufs = unwritten(bufs, bytesWritten);
   }
-}
-
-/** Positional read of `out.length` bytes (short only at end of file). */
-function readFully(fd: number, out: Buffer, position: number): number {
-  let done = 0;
-  while (done < out.length) {
-    const n = readSync(fd, out, done, out.length - done, position + done);
-    if (n === 0) break;
-    done += n;
-  }
-  return done;
 }
 
 /** What is left of `bufs` after a (possibly short) vectored write of `written` bytes. */
