@@ -19,7 +19,7 @@ import {
   type Residual,
 } from '../pdu/target-pdus.js';
 import { missingLunResponse } from '../scsi/missing-lun.js';
-import { withTransferLength } from '../scsi/transfer-length.js';
+import { isTransferLengthWrite, withTransferLength } from '../scsi/cdb.js';
 import type { IscsiTarget } from '../target-resolver.js';
 import { ScsiStatus, type ScsiRequest, type ScsiResponse } from '../scsi/scsi-contract.js';
 import { dataPhaseError, internalTargetFailure, invalidFieldInInformationUnit, transferTooLong } from './transport-sense.js';
@@ -28,13 +28,6 @@ import { DataOutError, ScsiTask } from '../session/scsi-task.js';
 import { snAdd } from '../serial-number.js';
 import type { ConnectionContext } from './connection-context.js';
 import { LoginPhase, LoginFailure } from './login-phase.js';
-
-/**
- * Writes whose Data-Out length is the CDB's transfer length. When the EDTL disagrees, the
- * transport writes exactly the data both agree on and reports the rest as a residual
- * (FCP-4 rule (a)); other commands judge a wrong data size themselves.
- */
-const TRUNCATABLE_WRITES = new Set([0x0a, 0x2a, 0xaa, 0x8a, 0x2e, 0xae, 0x8e]);
 
 /** TIDEGATE_ISCSI_TRACE=1 logs every received PDU's header fields at debug level (read once: env lookups are slow). */
 const TRACE = process.env.TIDEGATE_ISCSI_TRACE === '1';
@@ -432,7 +425,9 @@ export class IscsiConnection {
   private async runOnLun(target: IscsiTarget, request: ScsiRequest): Promise<ScsiResponse> {
     const lu = target.lun0;
     const got = request.dataOut.length;
-    const wanted = TRUNCATABLE_WRITES.has(request.cdb[0]!) ? lu.dataOutLength(request.cdb) : null;
+    // When a WRITE's EDTL disagrees with its CDB, write exactly the whole blocks both agree on
+    // and report the rest as a residual (FCP-4 rule (a)); other commands judge their data size themselves.
+    const wanted = isTransferLengthWrite(request.cdb) ? lu.dataOutLength(request.cdb) : null;
     if (wanted === null || wanted === got) return lu.execute(request);
     if (got > wanted) {
       // More data than the CDB asks for: write what the CDB says, report the rest as underflow.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cdbLength, checkLbaRange, decodeBlockCdb } from './cdb.js';
+import { cdbLength, checkLbaRange, decodeBlockCdb, isTransferLengthWrite, withTransferLength } from './cdb.js';
 import { ScsiCheckCondition } from './sense.js';
 
 const pad = (bytes: number[]): Buffer => {
@@ -42,5 +42,39 @@ describe('CDB decoding', () => {
     expect(() => checkLbaRange(11, 0, 10)).toThrow(ScsiCheckCondition);
     expect(() => checkLbaRange(9, 2, 10)).toThrow(ScsiCheckCondition);
     expect(() => checkLbaRange(Number(2n ** 64n - 1n), 1, 10)).toThrow(ScsiCheckCondition);
+  });
+});
+
+describe('withTransferLength', () => {
+  it('rewrites the TRANSFER LENGTH that decodeBlockCdb reads, for WRITE and WRITE AND VERIFY of every size', () => {
+    const cdbs = [
+      [0x0a, 0x01, 0x02, 0x03, 9, 0],
+      [0x2a, 0, 0, 0, 0, 7, 0, 0, 9, 0],
+      [0x2e, 0x02, 0, 0, 0, 7, 0, 0, 9, 0],
+      [0xaa, 0, 0, 0, 0, 7, 0, 0, 0, 9, 0, 0],
+      [0xae, 0, 0, 0, 0, 7, 0, 0, 0, 9, 0, 0],
+      [0x8a, 0x08, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 9, 0, 0],
+      [0x8e, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 9, 0, 0],
+    ].map((b) => Buffer.from(b));
+    for (const cdb of cdbs) {
+      expect(isTransferLengthWrite(cdb)).toBe(true);
+      const out = withTransferLength(cdb, 3)!;
+      const before = decodeBlockCdb(cdb);
+      expect(decodeBlockCdb(out)).toEqual({ ...before, blocks: 3 });
+      expect(cdb.equals(out)).toBe(false); // a copy; the original is untouched
+    }
+  });
+
+  it('refuses what the field cannot say, and commands whose data is not TRANSFER LENGTH blocks', () => {
+    expect(withTransferLength(Buffer.from([0x0a, 0, 0, 0, 9, 0]), 0)).toBeNull(); // WRITE(6): 0 means 256
+    expect(withTransferLength(Buffer.from([0x0a, 0, 0, 0, 9, 0]), 256)).toBeNull();
+    expect(withTransferLength(Buffer.from([0x2a, 0, 0, 0, 0, 0, 0, 0, 9, 0]), 0x10000)).toBeNull();
+    expect(withTransferLength(Buffer.from([0x2a, 0, 0, 0, 0, 0, 0, 0, 9, 0]), 0)).not.toBeNull(); // WRITE(10) of 0 blocks
+    for (const op of [0x28, 0x89, 0x41, 0x93, 0x9c, 0x8b, 0x2f]) {
+      const cdb = Buffer.alloc(16);
+      cdb[0] = op;
+      expect(isTransferLengthWrite(cdb)).toBe(false);
+      expect(withTransferLength(cdb, 1)).toBeNull();
+    }
   });
 });

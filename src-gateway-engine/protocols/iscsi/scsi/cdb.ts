@@ -106,6 +106,52 @@ export function decodeBlockCdb(cdb: Buffer): BlockCdb {
   };
 }
 
+/**
+ * Writes whose Data-Out is exactly TRANSFER LENGTH logical blocks: WRITE and WRITE AND
+ * VERIFY of every size. Only for these does a shorter Data-Out mean "fewer blocks".
+ */
+const TRANSFER_LENGTH_WRITES: ReadonlySet<number> = new Set([
+  Op.Write6,
+  Op.Write10,
+  Op.Write12,
+  Op.Write16,
+  Op.WriteAndVerify10,
+  Op.WriteAndVerify12,
+  Op.WriteAndVerify16,
+]);
+
+export function isTransferLengthWrite(cdb: Buffer): boolean {
+  return TRANSFER_LENGTH_WRITES.has(cdb[0] ?? -1);
+}
+
+/**
+ * The same write CDB asking for `blocks` logical blocks instead, at the TRANSFER LENGTH
+ * offsets `decodeBlockCdb` reads: used when the initiator's Expected Data Transfer Length is
+ * shorter than the CDB's transfer length, so the device writes exactly the data that arrived
+ * (FCP-4 rule (a), which libiscsi's residual tests expect). Null when the CDB is not such a
+ * write or the field cannot hold `blocks` (WRITE(6)'s 0 means 256).
+ */
+export function withTransferLength(cdb: Buffer, blocks: number): Buffer | null {
+  if (!isTransferLengthWrite(cdb) || cdb.length < cdbLength(cdb[0]!)!) return null;
+  const out = Buffer.from(cdb);
+  switch (cdbLength(cdb[0]!)) {
+    case 6:
+      if (blocks < 1 || blocks > 0xff) return null;
+      out[4] = blocks;
+      return out;
+    case 10:
+      if (blocks > 0xffff) return null;
+      out.writeUInt16BE(blocks, 7);
+      return out;
+    case 12:
+      out.writeUInt32BE(blocks, 6);
+      return out;
+    default:
+      out.writeUInt32BE(blocks, 10);
+      return out;
+  }
+}
+
 /** We have no protection information: any nonzero *PROTECT field is invalid (SBC-3 4.22). */
 export function rejectProtection(cdb: BlockCdb): void {
   if (cdb.protect !== 0) throw invalidFieldInCdb(1, 7);
