@@ -29,6 +29,9 @@ import { snAdd } from '../serial-number.js';
 import type { ConnectionContext } from './connection-context.js';
 import { LoginPhase, LoginFailure } from './login-phase.js';
 
+/** The Data-Out of commands that have none. */
+const NO_DATA = Buffer.alloc(0);
+
 /** TIDEGATE_ISCSI_TRACE=1 logs every received PDU's header fields at debug level (read once: env lookups are slow). */
 const TRACE = process.env.TIDEGATE_ISCSI_TRACE === '1';
 
@@ -286,7 +289,8 @@ export class IscsiConnection {
     const isRead = (flags & 0x40) !== 0;
     const itt = pdu.itt;
     const edtl = pdu.word20;
-    const lunField = Buffer.from(pdu.lunField);
+    // A view, like the CDB: the PDU's bytes are never reused once received.
+    const lunField = pdu.lunField;
     const cdb = extendedCdb(pdu);
     if (cdb === undefined) throw new ProtocolError('malformed extended CDB AHS', RejectReason.InvalidPduField, pdu.bhs);
     if (this.tasks.has(itt)) throw new ProtocolError(`initiator task tag 0x${itt.toString(16)} already in use`, RejectReason.TaskInProgress, pdu.bhs);
@@ -387,7 +391,7 @@ export class IscsiConnection {
       cdb: task.cdb,
       lun: task.lun,
       nexus: session.nexus!,
-      dataOut: task.isWrite ? task.dataOut : Buffer.alloc(0),
+      dataOut: task.isWrite ? task.dataOut : NO_DATA,
       expectedDataInLength: readLength,
       taskAttribute: task.taskAttribute,
     };
