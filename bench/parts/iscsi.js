@@ -12,8 +12,8 @@
  */
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startGateway } from '../lib/gateway.js';
-import { WORKLOADS, fioFullRead, iscsiTarget, runFioWorkload, round, ratios } from '../lib/fio.js';
+import { createWarmVolume, startGateway } from '../lib/gateway.js';
+import { WORKLOADS, fioFullRead, iscsiTarget, runFioWorkload, ratios } from '../lib/fio.js';
 import { findOrBuildFioIscsi } from '../lib/fio-iscsi.js';
 import { startTgt, tgtVersion } from '../lib/tgt.js';
 import { GiB, randomFile } from '../lib/data.js';
@@ -67,15 +67,7 @@ export async function benchIscsi(ctx) {
           throw new Error(`${e.message}\n${tail(join(dataDir, 'gateway.log'))}`);
         });
         await waitPort(iport, { daemon: gw.daemon, timeoutMs: 30_000 });
-        await gw.cli(['volume', 'create', 'bench', '--size', String(size), '--mode', 'cached']);
-        const uri = gw.uri('bench');
-        log('iscsi: prefilling Tidegate volume (2 GiB, nbdcopy to the NBD export)');
-        const fill = await run('nbdcopy', ['--flush', src, uri], { timeoutMs: 900_000 });
-        result.setup.tidegatePrefillMBps = round(size / 1e6 / fill.seconds, 1);
-        const sync = await gw.cli(['volume', 'sync', 'bench']);
-        result.setup.tidegateSyncAfterPrefillSeconds = round(sync.seconds, 2);
-        const warm = await run('nbdcopy', [uri, 'null:'], { timeoutMs: 900_000 });
-        result.setup.tidegateWarmReadMBps = round(size / 1e6 / warm.seconds, 1);
+        Object.assign(result.setup, await createWarmVolume(gw, 'bench', src, size));
         const url = `iscsi://127.0.0.1:${iport}/${TIDEGATE_IQN_PREFIX}bench/0`;
         const target = iscsiTarget(url);
         log(`iscsi: reading the Tidegate LUN once through iSCSI (${url})`);

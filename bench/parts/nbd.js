@@ -4,7 +4,7 @@
  */
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startGateway } from '../lib/gateway.js';
+import { createWarmVolume, startGateway } from '../lib/gateway.js';
 import { WORKLOADS, runFioWorkload, round, ratios } from '../lib/fio.js';
 import { GiB, randomFile } from '../lib/data.js';
 import { freePort, run, startDaemon, stopDaemon, waitPort, log } from '../lib/proc.js';
@@ -17,15 +17,8 @@ export async function benchNbd(ctx) {
 
   // Tidegate: fresh data dir, cache and upload buffer larger than everything the run writes.
   const gw = await startGateway('nbd', { cacheSize: process.env.BENCH_CACHE_SIZE ?? '4GiB', uploadBufferSize: process.env.BENCH_UPLOAD_BUFFER ?? '24GiB' });
-  await gw.cli(['volume', 'create', 'bench', '--size', String(size)]);
+  Object.assign(result.setup, await createWarmVolume(gw, 'bench', src, size));
   const uri = gw.uri('bench');
-  log(`nbd: prefilling Tidegate volume (2 GiB, nbdcopy)`);
-  const fill = await run('nbdcopy', ['--flush', src, uri], { timeoutMs: 900_000 });
-  result.setup.tidegatePrefillMBps = round(size / 1e6 / fill.seconds, 1);
-  const sync = await gw.cli(['volume', 'sync', 'bench']);
-  result.setup.tidegateSyncAfterPrefillSeconds = round(sync.seconds, 2);
-  const warm = await run('nbdcopy', [uri, 'null:'], { timeoutMs: 900_000 });
-  result.setup.tidegateWarmReadMBps = round(size / 1e6 / warm.seconds, 1);
 
   // nbdkit file plugin on a prefilled copy of the same bytes, in the page cache.
   const file = join(work, 'nbdkit-file.img');
