@@ -27,13 +27,14 @@ export default tseslint.config(
     },
   },
   {
-    // Main: may import the engine's public index.ts only.
+    // Main: may import the engine's and the (embedded) control plane's public index.ts only.
     files: ['src-main/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
           { group: ['**/src-gateway-engine/**', '!**/src-gateway-engine/index.js'], message: 'Import the engine through src-gateway-engine/index.ts only.' },
-          ...otherPackages('src-renderer', 'src-control-plane'),
+          { group: ['**/src-control-plane/**', '!**/src-control-plane/index.js'], message: 'Import the control plane through src-control-plane/index.ts only.' },
+          ...otherPackages('src-renderer'),
         ],
       }],
     },

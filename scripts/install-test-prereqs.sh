@@ -3,11 +3,12 @@
 # Real clients and servers come from apt: libnbd (nbdinfo, nbdcopy, nbdsh's Python module),
 # libiscsi's tools (iscsi-inq, iscsi-ls, iscsi-readcapacity16, iscsi-test-cu), qemu-img/qemu-io
 # (with qemu-block-extra for iscsi://), nbdkit, fio, and Ceph's radosgw (the tests start a
-# throw-away one on loopback). Run as root (or with sudo available).
+# throw-away one on loopback), redis-server and nginx (the control-plane cluster test starts its
+# own on loopback). Run as root (or with sudo available).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PKGS=(libnbd-bin python3-libnbd libiscsi-bin qemu-utils qemu-block-extra nbdkit fio jq curl uuid-runtime
-      ceph-mon ceph-osd radosgw ceph-common)
+      ceph-mon ceph-osd radosgw ceph-common redis-server nginx)
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
 missing=()
