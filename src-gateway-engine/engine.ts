@@ -11,6 +11,7 @@
  *   volumes/<name>/local.json   what this gateway knows of a volume (mode, disk path)
  *   volumes/<name>/wal/         the volume's write log (upload buffer)
  *   store/                      the default local-folder object store
+ *   control/                    control-plane identity and credentials (0700; see control/activation-store.ts)
  */
 import { mkdir, readFile, readdir, rm, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,7 +19,9 @@ import { BlockCache } from './cache/index.js';
 import type { EngineConfig } from './config/index.js';
 import { CheckedDevice, StatsFilter, latencyQuantile, type BlockDevice } from './device/index.js';
 import { ErrorCode, TidegateError } from './errors/index.js';
-import type { Logger } from './log/index.js';
+import { LogRing, isLogLevel, levelRank, teeLogger, type Logger, type LogLevel } from './log/index.js';
+import { GatewayControl } from './control/gateway-control.js';
+import { IoWaitMeter } from './control/io-wait-meter.js';
 import { RetryingStore, openStore, type ObjectStore, type RetryOptions, type StoreConfig } from './objectstore/index.js';
 import { NbdServer } from './protocols/nbd/index.js';
 import { IscsiServer, TargetTable, isIscsiName, targetNameOf, validateChapCredentials, type ExportedVolume } from './protocols/iscsi/index.js';
@@ -26,7 +29,7 @@ import { RemoteVolume } from './remote/remote-volume.js';
 import { BLOCK_SIZE } from './remote/remote-format.js';
 import type { VolumeDescriptor } from './remote/volume-descriptor.js';
 import { acquireDataDirLock, type DataDirLock } from './runtime/data-dir-lock.js';
-import type { CreateVolumeParams, EngineCommandApi, IscsiAccessParams, EngineStatus, RecoverResult, RecoveryPoint, VolumeInfo } from './runtime/engine-commands.js';
+import type { CommandParams, CreateVolumeParams, EngineCommandApi, IscsiAccessParams, EngineStatus, LogLine, RecoverResult, RecoveryPoint, VolumeInfo } from './runtime/engine-commands.js';
 import { buildEngineMetrics, type EngineMetrics } from './metrics/engine-metrics.js';
 import { PrimaryDisk } from './volume/primary-disk.js';
 import { Volume } from './volume/volume.js';
@@ -43,6 +46,12 @@ const OWNER_CHECK_INTERVAL_MS = 5_000;
 /** Continuous upload failure after which a volume shows 'degraded'. */
 const DEGRADED_AFTER_MS = 10_000;
 
+/** Log lines kept in memory for `logs.recent` and the control plane's status samples. */
+const LOG_RING_CAPACITY = 1_000;
+/** Most lines one `logs.recent` call returns; the default when none is asked. */
+const LOGS_RECENT_MAX = 1_000;
+const LOGS_RECENT_DEFAULT = 200;
+
 /** Things tests inject; production passes nothing. */
 export interface EngineHooks {
   /** Wrap the object store (fault injection); the engine retries transient errors around the wrapper. */
@@ -50,6 +59,8 @@ export interface EngineHooks {
   /** Retry timing around the wrapped store (tests shorten it). */
   storeRetry?: RetryOptions;
   version?: string;
+  /** Jitter of the control-plane reconnect backoff (tests make it deterministic). */
+  random?: () => number;
 }
 
 interface LocalVolumeRecord {
@@ -91,9 +102,15 @@ export class Engine {
   private readonly version: string;
   private bandwidthBytesPerSec: number;
   private closing = false;
+  private readonly ring: LogRing;
+  private readonly control: GatewayControl;
+  /** IoWaitPercent for status(): measured over at least a second between readers. */
+  private readonly ioWait = new IoWaitMeter({ minWindowMs: 1_000 });
 
-  private constructor(config: EngineConfig, logger: Logger, store: ObjectStore, lock: DataDirLock, cache: BlockCache, version: string) {
+  private constructor(config: EngineConfig, logger: Logger, ring: LogRing, store: ObjectStore, lock: DataDirLock, cache: BlockCache, hooks: EngineHooks) {
+    const version = hooks.version ?? '0.1.0';
     this.config = config;
+    this.ring = ring;
     this.logger = logger;
     this.store = store;
     this.lock = lock;
@@ -109,7 +126,21 @@ export class Engine {
       recover: (p) => this.recover(p.store, p.force ?? false),
       'bandwidth.set': async (p) => this.setBandwidth(p.bytesPerSec),
       'volume.iscsi': (p) => this.setIscsiAccess(p),
+      'control.activate': (p) => this.control.activate(p),
+      'control.status': async () => this.control.status(),
+      'logs.recent': async (p) => this.recentLogs(p),
     };
+    this.control = new GatewayControl({
+      dataDir: config.dataDir,
+      localGatewayId: config.gatewayId,
+      version,
+      config: config.control,
+      logger,
+      commands: this.commands,
+      status: () => this.status(),
+      ring,
+      ...(hooks.random !== undefined ? { random: hooks.random } : {}),
+    });
     this.targets = new TargetTable(
       {
         get: (name) => this.exportedVolume(this.volumes.get(name)),
@@ -128,10 +159,14 @@ export class Engine {
       if (hooks.wrapStore) store = new RetryingStore(hooks.wrapStore(store), hooks.storeRetry);
       await store.ensureBucket();
       const cache = await BlockCache.open({ dir: join(config.dataDir, 'cache'), capacityBytes: config.cache.capacityBytes, blockSize: BLOCK_SIZE });
-      const engine = new Engine(config, logger, store, lock, cache, hooks.version ?? '0.1.0');
+      // Keep recent lines (info and up, or debug when asked for) for logs.recent and the control plane.
+      const ring = new LogRing(LOG_RING_CAPACITY);
+      const ringLevel: LogLevel = levelRank(config.logLevel) < levelRank('info') ? config.logLevel : 'info';
+      const engine = new Engine(config, teeLogger(logger, ring, ringLevel), ring, store, lock, cache, hooks);
       await engine.openLocalVolumes();
       await engine.listen();
-      logger.info('engine started', { gatewayId: config.gatewayId, store: store.description, nbd: engine.nbdAddress, volumes: engine.volumes.size });
+      await engine.control.start();
+      engine.logger.info('engine started', { gatewayId: config.gatewayId, store: store.description, nbd: engine.nbdAddress, volumes: engine.volumes.size });
       return engine;
     } catch (err) {
       await lock.release();
@@ -164,6 +199,8 @@ export class Engine {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    // The control plane first: no remote command may start while the engine shuts down.
+    await this.control.close();
     await this.iscsi?.close();
     await this.nbd?.close();
     await this.metrics?.close();
@@ -191,7 +228,7 @@ export class Engine {
       this.iscsiAddress = addr.family === 'IPv6' ? `[${addr.address}]:${addr.port}` : `${addr.address}:${addr.port}`;
     }
     if (this.config.metrics) {
-      this.metrics = await buildEngineMetrics(this.config.metrics, () => this.status());
+      this.metrics = await buildEngineMetrics(this.config.metrics, () => this.status(), { activation: () => this.control.status() });
     }
   }
 
@@ -397,6 +434,18 @@ export class Engine {
     return this.volumeInfo(entry);
   }
 
+  /** `logs.recent`: the newest matching lines, oldest first. */
+  private recentLogs(p: CommandParams<'logs.recent'>): LogLine[] {
+    if (p.level !== undefined && !isLogLevel(p.level)) throw new TidegateError(ErrorCode.InvalidArgument, `level must be debug, info, warn or error (got ${JSON.stringify(p.level)})`);
+    const limit = p.limit ?? LOGS_RECENT_DEFAULT;
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > LOGS_RECENT_MAX) throw new TidegateError(ErrorCode.InvalidArgument, `limit must be an integer from 1 to ${LOGS_RECENT_MAX}`);
+    const afterSeq = p.afterSeq ?? 0;
+    if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) throw new TidegateError(ErrorCode.InvalidArgument, 'afterSeq must be a non-negative integer');
+    return this.ring
+      .query({ ...(p.level !== undefined ? { level: p.level } : {}), limit, afterSeq })
+      .map((e) => ({ seq: e.seq, ts: e.ts, level: e.level, msg: e.msg, fields: { ...e.fields } }));
+  }
+
   private listVolumes(): VolumeInfo[] {
     return [...this.volumes.values()].map((e) => this.volumeInfo(e));
   }
@@ -467,8 +516,13 @@ export class Engine {
     const logUsed = sum((m) => m.UploadBufferUsedBytes);
     const waiting = sum((m) => m.WritesWaitingForBuffer);
     const logCap = this.config.writeLog.capacityBytes * Math.max(1, this.volumes.size);
+    const control = this.control.status();
     return {
       gatewayId: this.config.gatewayId,
+      activated: control.activated,
+      controlPlaneConnected: control.connected,
+      controlPlane: control,
+      IoWaitPercent: this.ioWait.percent(),
       version: this.version,
       pid: process.pid,
       startedAt: this.startedAt,

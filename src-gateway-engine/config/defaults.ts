@@ -39,6 +39,17 @@ export const ENGINE_DEFAULTS = Object.freeze({
     retryMaxMs: 30_000,
   }),
   logLevel: 'info' as const,
+  control: Object.freeze({
+    embeddedUrl: null,
+    embeddedCaFile: null,
+    heartbeatMs: 10_000,
+    reconnectBaseMs: 500,
+    reconnectMaxMs: 30_000,
+    reconnectResetMs: 60_000,
+    statusIntervalMs: 10_000,
+    claimPollMs: 2_000,
+    requestTimeoutMs: 15_000,
+  }),
 });
 
 /** The local-folder store used when `store` is omitted. */

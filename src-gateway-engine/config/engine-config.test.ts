@@ -32,7 +32,29 @@ describe('validateEngineConfig', () => {
       cache: { capacityBytes: 2 * GiB, blockSize: 4096 },
       upload: { concurrency: 4, objectBytes: 8 * MiB, bandwidthBytesPerSec: 0, retryBaseMs: 200, retryMaxMs: 30_000 },
       logLevel: 'info',
+      control: {
+        embeddedUrl: null,
+        embeddedCaFile: null,
+        heartbeatMs: 10_000,
+        reconnectBaseMs: 500,
+        reconnectMaxMs: 30_000,
+        reconnectResetMs: 60_000,
+        statusIntervalMs: 10_000,
+        claimPollMs: 2_000,
+        requestTimeoutMs: 15_000,
+      },
     });
+  });
+
+  it('validates the control section: an https origin, an absolute CA path, timings', () => {
+    const c = validateEngineConfig({ ...minimal, control: { embeddedUrl: 'https://127.0.0.1:9443/', embeddedCaFile: '/var/lib/tidegate/control-plane/tls/ca.crt', heartbeatMs: 50 } });
+    expect(c.control).toMatchObject({ embeddedUrl: 'https://127.0.0.1:9443', embeddedCaFile: '/var/lib/tidegate/control-plane/tls/ca.crt', heartbeatMs: 50 });
+    expect(Object.isFrozen(c.control)).toBe(true);
+    expect(issuesOf({ ...minimal, control: { embeddedUrl: 'http://127.0.0.1:9443' } })[0]).toMatch(/^control\.embeddedUrl must be an https/);
+    expect(issuesOf({ ...minimal, control: { embeddedCaFile: 'ca.crt' } })).toEqual(['control.embeddedCaFile must be an absolute path or null (got "ca.crt")']);
+    expect(issuesOf({ ...minimal, control: { heartbeatMs: 0 } })).toEqual(['control.heartbeatMs must be an integer from 10 to 3600000 (got 0)']);
+    expect(issuesOf({ ...minimal, control: { reconnectBaseMs: 100, reconnectMaxMs: 50 } })).toEqual(['control.reconnectMaxMs must be at least control.reconnectBaseMs (100) (got 50)']);
+    expect(issuesOf({ ...minimal, control: { heartbeat: 1 } })[0]).toMatch(/^control\.heartbeat is not a known setting/);
   });
 
   it('accepts a full config with size strings, address strings and null listeners', () => {

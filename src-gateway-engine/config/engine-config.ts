@@ -21,6 +21,7 @@ import { isValidHost, isValidPort, parseHostPort, type HostPort } from './host-p
 import { parseSize } from './size.js';
 import { parseStoreUrl, type StoreConfig as ParsedStoreConfig } from '../objectstore/store-url.js';
 import { pathToFileURL } from 'node:url';
+import { controlPlaneOrigin } from '../control/control-plane-url.js';
 
 /**
  * Where volume data lives: a parsed store URL (objectstore/store-url.ts is the one parser).
@@ -86,6 +87,32 @@ export interface UploadConfig {
   readonly retryMaxMs: number;
 }
 
+/**
+ * The gateway's side of the control plane (docs/control-plane.md). Timings are the spec's;
+ * tests shorten them. The control plane's own values win where it sends them (the welcome's
+ * heartbeat and status interval).
+ */
+export interface ControlConfig {
+  /** The embedded control plane this gateway runs (`https://127.0.0.1:9443`), or null for none. */
+  readonly embeddedUrl: string | null;
+  /** Absolute path of the embedded control plane's CA certificate (trusted for it before activation), or null. */
+  readonly embeddedCaFile: string | null;
+  /** Management-connection heartbeat until the server's welcome names one, ms. */
+  readonly heartbeatMs: number;
+  /** Reconnect backoff: first delay scale, ms (full jitter, doubling per attempt). */
+  readonly reconnectBaseMs: number;
+  /** Reconnect backoff: longest delay, ms. */
+  readonly reconnectMaxMs: number;
+  /** A connection that lived this long resets the backoff, ms. */
+  readonly reconnectResetMs: number;
+  /** Status push interval until the server's welcome names one, ms. */
+  readonly statusIntervalMs: number;
+  /** Time between activation claims, ms. */
+  readonly claimPollMs: number;
+  /** One HTTPS call to the control plane, connect to last byte, ms. */
+  readonly requestTimeoutMs: number;
+}
+
 /** The validated, deep-frozen engine configuration. */
 export interface EngineConfig {
   /** This gateway's identity (1–128 of letters, digits, '.', '_', '-'; starts alphanumeric). */
@@ -104,6 +131,7 @@ export interface EngineConfig {
   readonly upload: UploadConfig;
   /** Minimum level of the engine's logs. */
   readonly logLevel: LogLevel;
+  readonly control: ControlConfig;
 }
 
 /** A size in bytes or a size string such as "4GiB". */
@@ -130,6 +158,17 @@ export interface EngineConfigInput {
     retryMaxMs?: number;
   };
   logLevel?: LogLevel;
+  control?: {
+    embeddedUrl?: string | null;
+    embeddedCaFile?: string | null;
+    heartbeatMs?: number;
+    reconnectBaseMs?: number;
+    reconnectMaxMs?: number;
+    reconnectResetMs?: number;
+    statusIntervalMs?: number;
+    claimPollMs?: number;
+    requestTimeoutMs?: number;
+  };
 }
 
 /** One validation problem. */
@@ -162,7 +201,7 @@ export function validateEngineConfig(input: unknown): Readonly<EngineConfig> {
   const v = new Validator();
   const root = v.object(input, '', true);
   if (root === undefined) throw new EngineConfigError(v.issues);
-  v.noUnknownKeys(root, '', ['gatewayId', 'dataDir', 'store', 'nbd', 'iscsi', 'metrics', 'writeLog', 'cache', 'upload', 'logLevel']);
+  v.noUnknownKeys(root, '', ['gatewayId', 'dataDir', 'store', 'nbd', 'iscsi', 'metrics', 'writeLog', 'cache', 'upload', 'logLevel', 'control']);
 
   const gatewayId = v.required(root, 'gatewayId', (x, p) =>
     typeof x === 'string' && GATEWAY_ID_RE.test(x)
@@ -224,6 +263,8 @@ export function validateEngineConfig(input: unknown): Readonly<EngineConfig> {
         ? root.logLevel
         : v.fail('logLevel', `must be one of ${LOG_LEVELS.join(', ')}`, root.logLevel);
 
+  const control = validateControl(v, root);
+
   if (v.issues.length > 0) throw new EngineConfigError(v.issues);
   const config: EngineConfig = {
     gatewayId: gatewayId!,
@@ -236,8 +277,45 @@ export function validateEngineConfig(input: unknown): Readonly<EngineConfig> {
     cache: cache as CacheConfig,
     upload: upload as UploadConfig,
     logLevel: logLevel!,
+    control: control as ControlConfig,
   };
   return deepFreeze(config);
+}
+
+function validateControl(v: Validator, root: Record<string, unknown>): Partial<ControlConfig> {
+  const keys = ['embeddedUrl', 'embeddedCaFile', 'heartbeatMs', 'reconnectBaseMs', 'reconnectMaxMs', 'reconnectResetMs', 'statusIntervalMs', 'claimPollMs', 'requestTimeoutMs'] as const;
+  const c = v.section(root, 'control', keys);
+  const d = ENGINE_DEFAULTS.control;
+  let embeddedUrl: string | null | undefined = null;
+  if (c.embeddedUrl !== undefined && c.embeddedUrl !== null) {
+    try {
+      embeddedUrl = typeof c.embeddedUrl === 'string' ? controlPlaneOrigin(c.embeddedUrl) : v.fail('control.embeddedUrl', 'must be an https://host:port URL or null', c.embeddedUrl);
+    } catch (err) {
+      embeddedUrl = v.fail('control.embeddedUrl', `must be an https://host:port URL or null: ${(err as Error).message}`);
+    }
+  }
+  const embeddedCaFile =
+    c.embeddedCaFile === undefined || c.embeddedCaFile === null
+      ? null
+      : typeof c.embeddedCaFile === 'string' && isAbsolute(c.embeddedCaFile)
+        ? c.embeddedCaFile
+        : v.fail('control.embeddedCaFile', 'must be an absolute path or null', c.embeddedCaFile);
+  const HOUR = 3_600_000;
+  const out = {
+    embeddedUrl,
+    embeddedCaFile,
+    heartbeatMs: v.int(c, 'control', 'heartbeatMs', d.heartbeatMs, 10, HOUR),
+    reconnectBaseMs: v.int(c, 'control', 'reconnectBaseMs', d.reconnectBaseMs, 1, HOUR),
+    reconnectMaxMs: v.int(c, 'control', 'reconnectMaxMs', d.reconnectMaxMs, 1, HOUR),
+    reconnectResetMs: v.int(c, 'control', 'reconnectResetMs', d.reconnectResetMs, 1, 24 * HOUR),
+    statusIntervalMs: v.int(c, 'control', 'statusIntervalMs', d.statusIntervalMs, 10, HOUR),
+    claimPollMs: v.int(c, 'control', 'claimPollMs', d.claimPollMs, 10, HOUR),
+    requestTimeoutMs: v.int(c, 'control', 'requestTimeoutMs', d.requestTimeoutMs, 100, HOUR),
+  };
+  if (out.reconnectBaseMs !== undefined && out.reconnectMaxMs !== undefined && out.reconnectMaxMs < out.reconnectBaseMs) {
+    v.fail('control.reconnectMaxMs', `must be at least control.reconnectBaseMs (${out.reconnectBaseMs})`, out.reconnectMaxMs);
+  }
+  return out as Partial<ControlConfig>;
 }
 
 function validateStore(v: Validator, x: unknown, dataDir: string | undefined): StoreConfig | undefined {

@@ -3,6 +3,7 @@ export {
   validateEngineConfig,
   type CacheConfig,
   type ConfigIssue,
+  type ControlConfig,
   type EngineConfig,
   type EngineConfigInput,
   type HostPortInput,

@@ -36,6 +36,16 @@ export const ErrorCode = {
   Timeout: 'TIMEOUT',
   /** The engine or volume is shutting down. */
   ShuttingDown: 'SHUTTING_DOWN',
+  /** The control plane could not be reached, timed out or failed (5xx); worth retrying. */
+  ControlPlaneUnavailable: 'CONTROL_PLANE_UNAVAILABLE',
+  /** The control plane answered with an error (its own code is in the message and on ControlPlaneError). */
+  ControlPlaneRefused: 'CONTROL_PLANE_REFUSED',
+  /** The control plane's TLS certificate does not chain to the CA this gateway trusts. */
+  ControlPlaneUntrusted: 'CONTROL_PLANE_UNTRUSTED',
+  /** The gateway has no control-plane credentials yet (run `tidegate activate`). */
+  NotActivated: 'NOT_ACTIVATED',
+  /** A secret file (the gateway's private key) is readable by group or others; it is refused. */
+  UnsafePermissions: 'UNSAFE_PERMISSIONS',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -3,3 +3,4 @@ export { LogRing, type LogEntrySink, type LogRingQuery, type RingEntry } from '.
 export { nullLogger } from './null-logger.js';
 export { toJsonSafe, toJsonSafeFields, type LogEntry, type SerializedError } from './log-entry.js';
 export { LOG_LEVELS, isLogLevel, levelRank, parseLogLevel, type LogLevel } from './log-level.js';
+export { teeLogger } from './tee-logger.js';

@@ -47,6 +47,22 @@ function volume(name: string, over: Partial<VolumeInfo['metrics']> = {}, state: 
 function status(volumes: VolumeInfo[]): EngineStatus {
   return {
     gatewayId: 'gw',
+    activated: false,
+    controlPlaneConnected: false,
+    controlPlane: {
+      activated: false,
+      connected: false,
+      controlPlaneUrl: null,
+      embeddedControlPlaneUrl: null,
+      gatewayId: null,
+      name: null,
+      timezone: null,
+      serverId: null,
+      activation: null,
+      lastError: null,
+      alerts: [],
+    },
+    IoWaitPercent: 0,
     version: '0.1.0',
     pid: 1,
     startedAt: '',

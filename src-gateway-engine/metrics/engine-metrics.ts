@@ -4,7 +4,7 @@
  * Per-volume series follow the volume list: a deleted volume's series disappear.
  */
 import { formatHostPort, type HostPort } from '../config/host-port.js';
-import type { EngineStatus } from '../runtime/engine-commands.js';
+import type { ControlStatus, EngineStatus } from '../runtime/engine-commands.js';
 import { GatewayMetric, type GatewayMetricDef } from './gateway-metric-names.js';
 import { startMetricsServer } from './metrics-server.js';
 import { MetricsRegistry, type Counter, type Gauge } from './registry.js';
@@ -20,6 +20,8 @@ export interface EngineMetrics {
 export interface EngineMetricsOptions {
   /** Told when reading the status fails during a scrape (previous values are served). */
   onError?: (err: unknown) => void;
+  /** Serve the activation page (`/activation`) from this control status. */
+  activation?: () => ControlStatus;
 }
 
 /** Registers the status-backed metrics on `registry` (exported for tests; no server). */
@@ -98,7 +100,7 @@ export async function buildEngineMetrics(
 ): Promise<EngineMetrics> {
   const registry = new MetricsRegistry({ onCollectError: (_name, err) => options.onError?.(err) });
   registerEngineMetrics(registry, status);
-  const server = await startMetricsServer({ host: addr.host, port: addr.port, registry });
+  const server = await startMetricsServer({ host: addr.host, port: addr.port, registry, ...(options.activation !== undefined ? { activation: options.activation } : {}) });
   return {
     address: formatHostPort(server.address),
     registry,

@@ -29,3 +29,4 @@ export {
   type StatusUnit,
 } from './gateway-metric-names.js';
 export { buildEngineMetrics, registerEngineMetrics, type EngineMetrics, type EngineMetricsOptions } from './engine-metrics.js';
+export { activationSummary, renderActivationPage, type ActivationSummary } from './activation-page.js';

@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../errors/index.js';
+import type { ControlStatus } from '../runtime/engine-commands.js';
 import { startMetricsServer, type MetricsServer } from './metrics-server.js';
 import { MetricsRegistry } from './registry.js';
 
@@ -96,5 +97,52 @@ describe('startMetricsServer', () => {
     await expect(startMetricsServer({ port: 70000, registry: new MetricsRegistry() })).rejects.toMatchObject({
       code: ErrorCode.InvalidArgument,
     });
+  });
+
+  it('serves the activation page and its JSON when given a control status, with nothing secret and text escaped', async () => {
+    let status: ControlStatus = {
+      activated: false,
+      connected: false,
+      controlPlaneUrl: 'https://127.0.0.1:9443',
+      embeddedControlPlaneUrl: 'https://127.0.0.1:9443',
+      gatewayId: null,
+      name: null,
+      timezone: null,
+      serverId: null,
+      activation: { activationKey: 'K7QF-M2XD-9TRC', expiresAt: '2026-01-01T00:30:00.000Z', controlPlaneUrl: 'https://127.0.0.1:9443' },
+      lastError: null,
+      alerts: [],
+    };
+    server = await startMetricsServer({ port: 0, registry: new MetricsRegistry(), activation: () => status });
+    const page = await httpRequest(server.address.port, '/activation');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(page.body).toContain('K7QF-M2XD-9TRC');
+    expect(page.body).toContain('2026-01-01T00:30:00.000Z');
+    expect(page.body).toContain('https://127.0.0.1:9443');
+    const json = await httpRequest(server.address.port, '/activation.json');
+    expect(json.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(JSON.parse(json.body)).toEqual({
+      state: 'pending',
+      activated: false,
+      connected: false,
+      name: null,
+      gatewayId: null,
+      controlPlaneUrl: 'https://127.0.0.1:9443',
+      activationKey: 'K7QF-M2XD-9TRC',
+      expiresAt: '2026-01-01T00:30:00.000Z',
+      lastError: null,
+    });
+    status = { ...status, activated: true, connected: true, activation: null, name: '<b>office</b> & co', gatewayId: 'gw_1' };
+    const done = await httpRequest(server.address.port, '/activation');
+    expect(done.body).toContain('Activated as <b>&#60;b&#62;office&#60;/b&#62; &#38; co</b>');
+    expect(JSON.parse((await httpRequest(server.address.port, '/activation.json')).body)).toMatchObject({ state: 'activated', connected: true });
+    expect((await httpRequest(server.address.port, '/activation', 'POST')).status).toBe(405);
+  });
+
+  it('has no activation page without a control status', async () => {
+    server = await startMetricsServer({ port: 0, registry: new MetricsRegistry() });
+    expect((await httpRequest(server.address.port, '/activation')).status).toBe(404);
   });
 });

@@ -3,6 +3,8 @@
  * over the local socket today; main's IPC and the control plane's management channel later).
  * Method name → params and result. Types only.
  */
+import type { AlertRecord } from '../control/control-wire.js';
+
 export interface VolumeInfo {
   name: string;
   volumeId: string;
@@ -82,6 +84,13 @@ export interface VolumeMetrics {
 
 export interface EngineStatus {
   gatewayId: string;
+  /** The gateway holds control-plane credentials. */
+  activated: boolean;
+  /** Its management connection is up. */
+  controlPlaneConnected: boolean;
+  controlPlane: ControlStatus;
+  /** Percent of CPU time the host waited on local disk I/O over the last few seconds (Linux; 0 elsewhere). */
+  IoWaitPercent: number;
   version: string;
   pid: number;
   startedAt: string;
@@ -127,6 +136,44 @@ export interface RecoverResult {
   alreadyPresent: string[];
 }
 
+/** The gateway's side of the control plane (docs/control-plane.md). */
+export interface ControlStatus {
+  activated: boolean;
+  connected: boolean;
+  /** Where the gateway is (or is being) activated. */
+  controlPlaneUrl: string | null;
+  /** The embedded control plane's URL, when this gateway runs one. */
+  embeddedControlPlaneUrl: string | null;
+  /** Identity given by the control plane at activation. */
+  gatewayId: string | null;
+  name: string | null;
+  timezone: string | null;
+  /** The control-plane server holding the connection now. */
+  serverId: string | null;
+  /** A pending activation: the key to type into the console or `tidegate activate`. */
+  activation: { activationKey: string; expiresAt: string; controlPlaneUrl: string } | null;
+  /** Why the last activation step or connection attempt failed. */
+  lastError: string | null;
+  /** Open alerts the control plane raised for this gateway. */
+  alerts: AlertRecord[];
+}
+
+export interface ActivateParams {
+  /** e.g. https://127.0.0.1:9443; omitted = the embedded control plane. */
+  controlPlaneUrl?: string;
+  /** PEM of the CA to trust before activation; omitted = the embedded one's, else trust on first use. */
+  caCertPem?: string;
+}
+
+/** One engine log entry, as `logs.recent` returns it. */
+export interface LogLine {
+  seq: number;
+  ts: number;
+  level: 'debug' | 'info' | 'warn' | 'error';
+  msg: string;
+  fields: Record<string, unknown>;
+}
+
 /** Method → [params, result]. */
 export interface EngineCommandMap {
   status: [Record<string, never>, EngineStatus];
@@ -137,6 +184,11 @@ export interface EngineCommandMap {
   recover: [{ store?: string; force?: boolean }, RecoverResult];
   'bandwidth.set': [{ bytesPerSec: number }, { bytesPerSec: number }];
   'volume.iscsi': [IscsiAccessParams, VolumeInfo];
+  /** Start (or restart) activation: register with the control plane and return the activation key. */
+  'control.activate': [ActivateParams, { activationKey: string; expiresAt: string; controlPlaneUrl: string }];
+  'control.status': [Record<string, never>, ControlStatus];
+  /** Recent engine log lines, oldest first. */
+  'logs.recent': [{ level?: 'debug' | 'info' | 'warn' | 'error'; limit?: number; afterSeq?: number }, LogLine[]];
 }
 
 export type EngineCommand = keyof EngineCommandMap;

@@ -14,6 +14,8 @@ export interface RunEngineOptions {
   hooks?: EngineHooks;
   /** Install SIGINT/SIGTERM handlers that stop the engine and exit. */
   handleSignals?: boolean;
+  /** Runs after the engine closed (e.g. stopping an embedded control plane the engine was connected to). */
+  afterStop?: () => Promise<void>;
 }
 
 export interface RunningEngine {
@@ -36,6 +38,7 @@ export async function runEngine(opts: RunEngineOptions): Promise<RunningEngine> 
     (stopping ??= (async () => {
       await socket.close();
       await engine.close();
+      await opts.afterStop?.();
     })());
   if (opts.handleSignals) {
     const onSignal = (sig: NodeJS.Signals): void => {
