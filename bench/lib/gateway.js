@@ -26,6 +26,7 @@ export async function startGateway(tag, opts = {}) {
   args.push(...(opts.extraArgs ?? []));
   // Parts that do not measure iSCSI must not collide with a portal on the default port.
   if (!args.includes('--iscsi')) args.push('--iscsi', 'off');
+  if (!args.includes('--control-plane')) args.push('--control-plane', 'off');
   const t0 = now();
   const daemon = startDaemon(`tidegate-${tag}`, process.execPath, args, { logFile: join(dataDir, 'gateway.log'), env: opts.env });
   const waited = await waitPort(port, { timeoutMs: opts.startTimeoutMs ?? 120_000, daemon });

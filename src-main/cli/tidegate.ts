@@ -18,13 +18,16 @@ import {
   type EngineStatus,
   type VolumeInfo,
 } from '../../src-gateway-engine/index.js';
+import { startControlPlane, validateControlPlaneConfig, type RunningControlPlane } from '../../src-control-plane/index.js';
+import { activate, ACTIVATE_USAGE } from './activate-command.js';
+import { controlPlane } from './control-plane-command.js';
 import { loadGatewayId } from './gateway-identity.js';
 import { parseArgs, UsageError } from './parse-args.js';
 
 const USAGE = `usage: tidegate <command> [options]
 
   serve [--data-dir DIR] [--store URL] [--nbd HOST:PORT|off] [--iscsi HOST:PORT|off]
-        [--metrics HOST:PORT|off]
+        [--metrics HOST:PORT|off] [--control-plane HOST:PORT|off]
         [--cache-size SIZE] [--upload-buffer-size SIZE] [--sync-policy flush|always]
         [--upload-bandwidth RATE] [--log-level debug|info|warn|error]
   volume create NAME --size SIZE [--mode cached|stored] [--disk PATH]
@@ -39,9 +42,15 @@ const USAGE = `usage: tidegate <command> [options]
   status [--json]
   recover --store URL [--force]
   bandwidth set RATE            (bytes per second, e.g. 10MiB; 0 = unlimited)
+  ${ACTIVATE_USAGE}
+        (default control plane: the embedded one; its admin token is read from
+         DIR/control-plane/admin-token when --token and $TIDEGATE_TOKEN are absent)
+  control-plane serve|account create|gateways …   (tidegate control-plane help)
 
 Listeners default to loopback: NBD 127.0.0.1:10809, iSCSI 127.0.0.1:3260 (target
-iqn.2026-11.dev.tidegate:<volume>, LUN 0), metrics 127.0.0.1:9109.
+iqn.2026-11.dev.tidegate:<volume>, LUN 0), metrics 127.0.0.1:9109 (the activation key is
+shown on /activation), embedded control plane https://127.0.0.1:9443 (state in
+DIR/control-plane).
 Every command takes --data-dir DIR (default: $TIDEGATE_DATA_DIR or ~/.local/share/tidegate).
 Store URLs: file:///path (default: DIR/store) or
   s3://bucket/prefix?endpoint=http://host:port&region=us-east-1&forcePathStyle=true
@@ -83,9 +92,7 @@ async function serve(argv: string[]): Promise<void> {
     [],
   );
   if (positional.length > 0) throw new UsageError(`serve takes no arguments (got ${positional.join(' ')})`);
-  for (const later of ['console', 'control-plane']) {
-    if (flags.has(later)) throw new UsageError(`--${later} is not available in this version yet`);
-  }
+  if (flags.has('console')) throw new UsageError('--console is not available in this version yet');
   const dataDir = dataDirOf(flags);
   const storeUrl = str(flags, 'store') ?? `file://${join(dataDir, 'store')}`;
   const listener = (name: string, dflt: number): { host: string; port: number } | null => {
@@ -111,13 +118,27 @@ async function serve(argv: string[]): Promise<void> {
   };
   // Validate before touching the disk: a mistyped flag must not leave a data dir behind.
   validateEngineConfig(input);
+  const cpListen = listener('control-plane', 9443);
+  const cpConfig = cpListen === null ? null : validateControlPlaneConfig({ listen: cpListen, dataDir: join(dataDir, 'control-plane'), logLevel });
   const gatewayId = await loadGatewayId(dataDir);
-  const config = validateEngineConfig({ ...input, gatewayId });
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger({ level: logLevel });
+  // The embedded control plane starts first so the engine can reconnect to it at once.
+  const embedded: RunningControlPlane | null = cpConfig === null ? null : await startControlPlane(cpConfig);
+  const config = validateEngineConfig({
+    ...input,
+    gatewayId,
+    control: { embeddedUrl: embedded?.url ?? null, embeddedCaFile: embedded?.caFile ?? null },
+  });
   if (config.store.kind === 's3' && Number(process.versions.node.split('.')[0]) < 22) {
     logger.warn('AWS SDK for JavaScript v3 releases after January 2027 require Node.js 22 or later', { node: process.versions.node });
   }
-  const running = await runEngine({ config, logger, handleSignals: true });
+  let running;
+  try {
+    running = await runEngine({ config, logger, handleSignals: true, afterStop: async () => embedded?.close() });
+  } catch (err) {
+    await embedded?.close();
+    throw err;
+  }
   const a = running.engine.addresses;
   process.stdout.write(
     [
@@ -127,7 +148,9 @@ async function serve(argv: string[]): Promise<void> {
       `  NBD:      ${a.nbd ? `nbd://${a.nbd}/<volume>` : 'off'}`,
       `  iSCSI:    ${a.iscsi ? `iscsi://${a.iscsi}/iqn.2026-11.dev.tidegate:<volume>/0` : 'off'}`,
       `  metrics:  ${a.metrics ? `http://${a.metrics}/metrics` : 'off'}`,
+      `  control plane (embedded): ${embedded ? embedded.url : 'off'}`,
       `Create a volume:  tidegate volume create NAME --size 10GiB --data-dir ${dataDir}`,
+      ...(embedded ? [`Activate:         tidegate activate --name NAME --data-dir ${dataDir}`] : []),
       '',
     ].join('\n'),
   );
@@ -241,9 +264,21 @@ async function status(argv: string[]): Promise<void> {
       `store ${s.store}; NBD ${s.nbd ?? 'off'}; iSCSI ${s.iscsi ?? 'off'}; metrics ${s.metrics ?? 'off'}`,
       `cache: ${formatSize(s.cache.usedBytes)} of ${formatSize(s.cache.capacityBytes)} used, hit ${pct(s.cache.CacheHitPercent)}, dirty ${pct(s.cache.CachePercentDirty)}`,
       `upload buffer: ${pct(s.uploadBuffer.UploadBufferPercentUsed)} used, ${formatSize(s.uploadBuffer.QueuedWrites)} not yet uploaded, ${s.uploadBuffer.WritesWaitingForBuffer} writes waiting for space, limit ${s.uploadBuffer.bandwidthBytesPerSec === 0 ? 'none' : `${formatSize(s.uploadBuffer.bandwidthBytesPerSec)}/s`}`,
+      controlPlaneLine(s),
       '',
     ].join('\n') + volumeTable(s.volumes),
   );
+}
+
+/** One line on activation: where the gateway is activated and connected, or the key to type. */
+function controlPlaneLine(s: EngineStatus): string {
+  const c = s.controlPlane;
+  if (c.activated) {
+    const alerts = c.alerts.length === 0 ? '' : `; ${c.alerts.length} open alert${c.alerts.length === 1 ? '' : 's'}`;
+    return `control plane: activated as ${c.name} (${c.gatewayId}) at ${c.controlPlaneUrl}, ${c.connected ? `connected to ${c.serverId}` : `not connected${c.lastError ? ` (${c.lastError})` : ''}`}${alerts}`;
+  }
+  if (c.activation) return `control plane: not activated; activation key ${c.activation.activationKey} for ${c.activation.controlPlaneUrl} (expires ${c.activation.expiresAt})`;
+  return `control plane: not activated${c.embeddedControlPlaneUrl ? ` (embedded control plane at ${c.embeddedControlPlaneUrl}; run "tidegate activate --name NAME")` : ''}${c.lastError ? `; last error: ${c.lastError}` : ''}`;
 }
 
 async function recover(argv: string[]): Promise<void> {
@@ -288,6 +323,12 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'bandwidth':
         await bandwidth(rest);
+        return 0;
+      case 'activate':
+        await activate(rest);
+        return 0;
+      case 'control-plane':
+        await controlPlane(rest); // `serve` resolves once stopped by a signal
         return 0;
       case undefined:
       case 'help':

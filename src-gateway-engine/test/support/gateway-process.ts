@@ -39,8 +39,10 @@ export interface GatewayProcess {
 /** Start `tidegate serve` on loopback with a free NBD port; resolves once it is serving. */
 export async function startGateway(dataDir: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<GatewayProcess> {
   requireBuiltCli();
-  const iscsiArgs = extraArgs.includes('--iscsi') ? [] : ['--iscsi', '127.0.0.1:0'];
-  const child: ChildProcess = spawn(process.execPath, [TIDEGATE_BIN, 'serve', '--data-dir', dataDir, '--nbd', '127.0.0.1:0', ...iscsiArgs, '--metrics', 'off', ...extraArgs], {
+  const defaultArgs = extraArgs.includes('--iscsi') ? [] : ['--iscsi', '127.0.0.1:0'];
+  // The embedded control plane only where a test asks for it (it costs a CA and a listener per gateway).
+  if (!extraArgs.includes('--control-plane')) defaultArgs.push('--control-plane', 'off');
+  const child: ChildProcess = spawn(process.execPath, [TIDEGATE_BIN, 'serve', '--data-dir', dataDir, '--nbd', '127.0.0.1:0', ...defaultArgs, '--metrics', 'off', ...extraArgs], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
