@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs Tidegate's npm packages, builds it, and starts the gateway on embedded defaults:
 # data in ~/.local/share/tidegate (a local-folder object store inside it), iSCSI on
-# 127.0.0.1:3260, NBD on 127.0.0.1:10809, Prometheus metrics on 127.0.0.1:9109. Extra
+# 127.0.0.1:3260, NBD on 127.0.0.1:10809, Prometheus metrics on 127.0.0.1:9109, an embedded
+# control plane on https://127.0.0.1:9443 (activate with `tidegate activate --name NAME`). Extra
 # arguments go to `tidegate serve`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
