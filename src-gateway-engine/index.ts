@@ -4,6 +4,7 @@
 export { Engine, MAX_CACHED_VOLUME_BYTES, MAX_STORED_VOLUME_BYTES, type EngineHooks } from './engine.js';
 export { runEngine, type RunEngineOptions, type RunningEngine } from './runtime/run-engine.js';
 export { callEngine, commandSocketPath } from './runtime/command-socket.js';
+export { assertDataDirFree } from './runtime/data-dir-lock.js';
 export type * from './runtime/engine-commands.js';
 export { validateEngineConfig, parseSize, formatSize, parseHostPort, ENGINE_DEFAULTS, type EngineConfig, type EngineConfigInput, type ControlConfig } from './config/index.js';
 export { parseStoreUrl } from './objectstore/index.js';

@@ -38,6 +38,17 @@ export async function acquireDataDirLock(dataDir: string): Promise<DataDirLock> 
   throw new TidegateError(ErrorCode.AlreadyExists, `could not lock data dir ${dataDir}`);
 }
 
+/**
+ * Throw the same "in use" error `acquireDataDirLock` would, without taking the lock: lets
+ * `serve` refuse a second gateway on a data dir before it starts anything else.
+ */
+export async function assertDataDirFree(dataDir: string): Promise<void> {
+  const pid = Number.parseInt((await readFile(join(dataDir, 'engine.lock'), 'utf8').catch(() => '')).trim(), 10);
+  if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+    throw new TidegateError(ErrorCode.AlreadyExists, `data dir ${dataDir} is in use by another engine (pid ${pid})`);
+  }
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

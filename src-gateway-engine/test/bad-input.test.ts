@@ -186,7 +186,7 @@ describe('a store that refuses or vanishes (radosgw)', () => {
   it.skipIf(s3Skip)(`a wrong secret key: serve stops at once with one ACCESS_DENIED line and exit 1${s3Skip ? ` (${s3Skip})` : ''}`, async () => {
     const store = await radosgwStore(scope, 'wrong-secret', 'not-the-secret-key-at-all');
     const dataDir = await scope.dir('data');
-    const r = await cli(['serve', '--data-dir', dataDir, '--nbd', '127.0.0.1:0', '--metrics', 'off', ...store.args], store.env, 120_000);
+    const r = await cli(['serve', '--data-dir', dataDir, '--nbd', '127.0.0.1:0', '--metrics', 'off', '--control-plane', 'off', ...store.args], store.env, 120_000);
     expect(r.code).toBe(1);
     expectOneErrorLine(r.stderr, /access denied.*\[ACCESS_DENIED\]$/);
     // It let go of the data dir: a correct gateway can start there now.
@@ -293,7 +293,7 @@ describe('one owner per volume', () => {
   it('a second `serve` on the same data dir exits non-zero, naming the engine in it', async () => {
     const dataDir = await scope.dir('data');
     const first = await scope.start(dataDir, []);
-    const second = await cli(['serve', '--data-dir', dataDir, '--nbd', '127.0.0.1:0', '--metrics', 'off'], {}, 60_000);
+    const second = await cli(['serve', '--data-dir', dataDir, '--nbd', '127.0.0.1:0', '--metrics', 'off', '--control-plane', 'off'], {}, 60_000);
     expect(second.code).toBe(1);
     expectOneErrorLine(second.stderr, new RegExp(`in use by another engine \\(pid ${first.pid}\\)`));
     // The first one is unharmed.
@@ -361,7 +361,7 @@ describe('bad serve configuration: one clear line, non-zero exit, nothing left r
     { args: ['--store'], error: /^tidegate: --store needs a value$/, usage: true },
   ].map((c) => ({ ...c, cmd: c.args.join(' ') })))('serve $cmd', async ({ args, error, usage }) => {
     const dataDir = await scope.dir('data');
-    const r = await cli(['serve', '--data-dir', dataDir, '--metrics', 'off', ...(args.includes('--nbd') ? [] : ['--nbd', '127.0.0.1:0']), ...args], {}, 60_000);
+    const r = await cli(['serve', '--data-dir', dataDir, '--metrics', 'off', '--control-plane', 'off', ...(args.includes('--nbd') ? [] : ['--nbd', '127.0.0.1:0']), ...args], {}, 60_000);
     expect(r.signal, 'serve must exit by itself, not keep running').toBeNull();
     expect(r.code).toBe(usage ? 2 : 1);
     expectOneErrorLine(r.stderr, error, usage ?? false);

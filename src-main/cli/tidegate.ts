@@ -6,6 +6,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
+  assertDataDirFree,
   callEngine,
   createLogger,
   formatSize,
@@ -18,7 +19,7 @@ import {
   type EngineStatus,
   type VolumeInfo,
 } from '../../src-gateway-engine/index.js';
-import { startControlPlane, validateControlPlaneConfig, type RunningControlPlane } from '../../src-control-plane/index.js';
+import { startControlPlane, validateControlPlaneConfig, type ControlPlaneConfig, type RunningControlPlane } from '../../src-control-plane/index.js';
 import { activate, ACTIVATE_USAGE } from './activate-command.js';
 import { controlPlane } from './control-plane-command.js';
 import { loadGatewayId } from './gateway-identity.js';
@@ -122,8 +123,10 @@ async function serve(argv: string[]): Promise<void> {
   const cpConfig = cpListen === null ? null : validateControlPlaneConfig({ listen: cpListen, dataDir: join(dataDir, 'control-plane'), logLevel });
   const gatewayId = await loadGatewayId(dataDir);
   const logger = createLogger({ level: logLevel });
-  // The embedded control plane starts first so the engine can reconnect to it at once.
-  const embedded: RunningControlPlane | null = cpConfig === null ? null : await startControlPlane(cpConfig);
+  // The embedded control plane starts first so the engine can reconnect to it at once; but a
+  // data dir that another engine runs on is refused before anything listens.
+  await assertDataDirFree(dataDir);
+  const embedded: RunningControlPlane | null = cpConfig === null ? null : await startEmbeddedControlPlane(cpConfig);
   const config = validateEngineConfig({
     ...input,
     gatewayId,
@@ -154,6 +157,18 @@ async function serve(argv: string[]): Promise<void> {
       '',
     ].join('\n'),
   );
+}
+
+async function startEmbeddedControlPlane(config: ControlPlaneConfig): Promise<RunningControlPlane> {
+  try {
+    return await startControlPlane(config);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE' || e.code === 'EACCES') {
+      throw new Error(`the embedded control plane cannot listen on ${config.listen.host}:${config.listen.port} (${e.code}); choose another with --control-plane HOST:PORT, or --control-plane off`);
+    }
+    throw err;
+  }
 }
 
 async function volume(argv: string[]): Promise<void> {
