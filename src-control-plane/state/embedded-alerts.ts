@@ -1,7 +1,7 @@
 /** Alerts for the embedded state, in alerts.json; the open-alert index is rebuilt on load. */
 import * as path from 'node:path';
 import type { AlertRecord } from '../../src-gateway-engine/control/control-wire.js';
-import { alertKeyString, newAlertId } from './alert-key.js';
+import { alertKeyString, newOpenAlert } from './alert-key.js';
 import { alertMatches, sortAlerts } from './alert-listing.js';
 import type { AlertKey, AlertStore } from './control-plane-state.js';
 import { EMBEDDED_FILES } from './embedded-format.js';
@@ -35,18 +35,7 @@ export class EmbeddedAlerts implements AlertStore {
     const openId = this.openIds.get(keyString);
     const existing = openId === undefined ? undefined : this.alerts.get(openId);
     if (existing) return { alert: { ...existing }, created: false };
-    const alert: AlertRecord = {
-      id: newAlertId(),
-      rule: key.rule,
-      severity: fields.severity,
-      gatewayId: key.gatewayId,
-      volume: key.volume,
-      message: fields.message,
-      state: 'open',
-      openedAt: at.toISOString(),
-      closedAt: null,
-      value: fields.value,
-    };
+    const alert: AlertRecord = newOpenAlert(key, fields, at);
     this.alerts.set(alert.id, alert);
     this.openIds.set(keyString, alert.id);
     await this.file.save();

@@ -1,6 +1,6 @@
 /** Alerts in Redis: a hash per alert, an index of open alerts, opened and closed by Lua scripts. */
 import type { AlertRecord } from '../../src-gateway-engine/control/control-wire.js';
-import { alertKeyString, newAlertId } from './alert-key.js';
+import { alertKeyString, newOpenAlert } from './alert-key.js';
 import { alertMatches, sortAlerts, type AlertFilter } from './alert-listing.js';
 import type { AlertKey, AlertStore } from './control-plane-state.js';
 import type { RedisKeys } from './redis-keys.js';
@@ -15,18 +15,7 @@ export class RedisAlerts implements AlertStore {
   ) {}
 
   async open(key: AlertKey, fields: Pick<AlertRecord, 'severity' | 'message' | 'value'>, at: Date): Promise<{ alert: AlertRecord; created: boolean }> {
-    const proposed: AlertRecord = {
-      id: newAlertId(),
-      rule: key.rule,
-      severity: fields.severity,
-      gatewayId: key.gatewayId,
-      volume: key.volume,
-      message: fields.message,
-      state: 'open',
-      openedAt: at.toISOString(),
-      closedAt: null,
-      value: fields.value,
-    };
+    const proposed: AlertRecord = newOpenAlert(key, fields, at);
     const [created, json, state, closedAt] = (await this.link.script(
       'alerts.open',
       OPEN_ALERT,

@@ -1,3 +1,6 @@
+import type { AlertDecision } from '../alert-decision.js';
+import type { AlertKey } from '../../state/control-plane-state.js';
+
 /** Where a value stands against a threshold with hysteresis. */
 export type HysteresisSide = 'open' | 'close' | 'hold';
 
@@ -10,4 +13,16 @@ export function highWater(value: number, openAbove: number, closeAtOrBelow: numb
   if (value > openAbove) return 'open';
   if (value <= closeAtOrBelow) return 'close';
   return 'hold';
+}
+
+/** The decisions of a "percent too high" rule: open above `threshold` with `openMessage`, close at or below `clearAt`. */
+export function percentHighDecisions(key: AlertKey, value: number, threshold: number, clearAt: number, openMessage: string, closeReason: string): AlertDecision[] {
+  switch (highWater(value, threshold, clearAt)) {
+    case 'open':
+      return [{ action: 'open', key, severity: 'warning', value, message: openMessage }];
+    case 'close':
+      return [{ action: 'close', key, reason: closeReason }];
+    case 'hold':
+      return [];
+  }
 }
