@@ -54,6 +54,15 @@ export function registerActivationSubmitRoute(app: FastifyInstance, ctx: AppCont
       const timezone = checkTimeZone(request.body.timezone);
       const key = normaliseActivationKey(request.body.activationKey);
       if (key === null) throw new ControlError('ACTIVATION_KEY_UNKNOWN', 'no such activation key (12 characters, e.g. K7QF-M2XD-9TRC)');
+      // A gateway that restarted activation leaves its older keys pending until they expire;
+      // once one of its keys made a gateway, the others must not make a second (phantom) one.
+      // Two keys of one gateway submitted at the same instant could still race; that is rare
+      // and shows as a second gateway that never connects.
+      const pending = await ctx.state.activationKeys.get(key);
+      if (pending !== null && pending.gatewayId === null) {
+        const existing = (await ctx.state.gateways.listAll()).find((g) => g.publicKey === pending.publicKey);
+        if (existing !== undefined) throw new ControlError('ACTIVATION_KEY_USED', 'this gateway is already activated with a newer activation key');
+      }
       const gatewayId = `gw-${randomUUID()}`;
       const now = new Date(ctx.clock());
       const used = await ctx.state.activationKeys.use(key, gatewayId, now);

@@ -49,7 +49,9 @@ ${servers}
       proxy_set_header Upgrade $http_upgrade;
       proxy_set_header Connection $connection_upgrade;
       proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      # Overwrite, never append: with --trust-proxy the servers rate-limit by this address,
+      # and a client must not be able to choose it.
+      proxy_set_header X-Forwarded-For $remote_addr;
       proxy_ssl_trusted_certificate ${o.caFile};
       proxy_ssl_verify on;
       proxy_ssl_name localhost;

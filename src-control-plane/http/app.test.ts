@@ -311,6 +311,15 @@ describe('POST /v1/gateways (submit an activation key)', () => {
     expectError(await admin('POST', '/v1/gateways', h.token, { activationKey: late.activationKey, name: 'late', timezone: 'UTC' }), 410, 'ACTIVATION_KEY_EXPIRED');
   });
 
+  it('an older key of a gateway activated with a newer one makes no second gateway: ACTIVATION_KEY_USED', async () => {
+    const key = newTestGatewayKey();
+    const older = await register(key);
+    const newer = await register(key);
+    expect((await admin('POST', '/v1/gateways', h.token, { activationKey: newer.activationKey, name: 'office', timezone: 'UTC' })).statusCode).toBe(201);
+    expectError(await admin('POST', '/v1/gateways', h.token, { activationKey: older.activationKey, name: 'phantom', timezone: 'UTC' }), 409, 'ACTIVATION_KEY_USED');
+    expect((await h.state.gateways.listAll()).filter((g) => g.publicKey === key.publicKey)).toHaveLength(1);
+  });
+
   it('validates the name and time zone: INVALID_ARGUMENT', async () => {
     const { activationKey } = await register(newTestGatewayKey());
     for (const bad of [

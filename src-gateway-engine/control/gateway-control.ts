@@ -48,6 +48,8 @@ export class GatewayControl {
   private readonly reporter: StatusReporter;
   private key: Promise<GatewayKey> | undefined;
   private error: string | null = null;
+  /** The origin the management connection uses (the embedded control plane may have moved since activation). */
+  private connectedOrigin: string | undefined;
   private closed = false;
   private readonly log: Logger;
 
@@ -124,7 +126,7 @@ export class GatewayControl {
     return {
       activated: a !== null,
       connected: c?.connected ?? false,
-      controlPlaneUrl: a?.controlPlaneUrl ?? pending?.controlPlaneUrl ?? null,
+      controlPlaneUrl: (a !== null ? (this.connectedOrigin ?? a.controlPlaneUrl) : null) ?? pending?.controlPlaneUrl ?? null,
       embeddedControlPlaneUrl: this.options.config.embeddedUrl,
       gatewayId: a?.gatewayId ?? null,
       name: a?.name ?? null,
@@ -167,8 +169,10 @@ export class GatewayControl {
     this.key = Promise.resolve(key);
     const c = this.options.config;
     let wasConnected = false;
+    const origin = await this.currentOrigin(record);
+    this.connectedOrigin = origin;
     const connection: ManagementConnection = new ManagementConnection({
-      origin: record.controlPlaneUrl,
+      origin,
       gatewayId: record.gatewayId,
       caPem: record.caCertPem,
       key,
@@ -191,6 +195,20 @@ export class GatewayControl {
     });
     this.connection = connection;
     connection.start();
+  }
+
+  /**
+   * Where to connect: the stored URL, except for a gateway activated on this machine's embedded
+   * control plane (recognised by its CA), which follows that control plane to whatever address
+   * it listens on now.
+   */
+  private async currentOrigin(record: ActivationRecord): Promise<string> {
+    const { embeddedUrl, embeddedCaFile } = this.options.config;
+    if (embeddedUrl === null || embeddedCaFile === null || embeddedUrl === record.controlPlaneUrl) return record.controlPlaneUrl;
+    const embeddedCa = await readFile(embeddedCaFile, 'utf8').catch(() => null);
+    if (embeddedCa?.trim() !== record.caCertPem.trim()) return record.controlPlaneUrl;
+    this.log.info('the embedded control plane moved; connecting to its new address', { was: record.controlPlaneUrl, now: embeddedUrl });
+    return embeddedUrl;
   }
 
   /** The gateway key, made on first use; a failed load is retried on the next call. */
