@@ -28,6 +28,10 @@ export interface GatewayProcess {
   readonly iscsi: string | null;
   /** libiscsi URL of a volume's LUN 0, optionally with CHAP `user%secret@`. */
   iscsiUri(volume: string, auth?: string): string;
+  /** host:port of the metrics listener (null with the default --metrics off). */
+  readonly metrics: string | null;
+  /** https://host:port of the embedded control plane (null unless started with --control-plane HOST:PORT). */
+  readonly controlPlaneUrl: string | null;
   /** SIGKILL, then wait for the exit. */
   kill9(): Promise<void>;
   /** SIGTERM (clean stop), then wait for the exit. */
@@ -67,6 +71,8 @@ export async function startGateway(dataDir: string, extraArgs: string[] = [], en
     });
   });
   const iscsi = /iSCSI:\s+iscsi:\/\/([0-9.:]+)\//.exec(out)?.[1] ?? null;
+  const metrics = /metrics:\s+http:\/\/([0-9.:]+)\/metrics/.exec(out)?.[1] ?? null;
+  const controlPlaneUrl = /control plane \(embedded\):\s+(https:\/\/\S+)/.exec(out)?.[1] ?? null;
   return {
     pid: child.pid!,
     dataDir,
@@ -74,6 +80,8 @@ export async function startGateway(dataDir: string, extraArgs: string[] = [], en
     nbdUri: (volume) => `nbd://${nbd}/${volume}`,
     iscsi,
     iscsiUri: (volume, auth) => `iscsi://${auth !== undefined ? `${auth}@` : ''}${iscsi}/iqn.2026-11.dev.tidegate:${volume}/0`,
+    metrics,
+    controlPlaneUrl,
     kill9: async () => {
       child.kill('SIGKILL');
       await exited;
