@@ -5,7 +5,7 @@
  * generated block of docs/performance.md. See bench/README.md for what each number means.
  *
  * Env knobs: RUNTIME (s per fio run, default 15), RAMP (default 2),
- *   BENCH_PARTS (default "writelog,nbd,iscsi,restart,memory,upload"), BENCH_TMP (temp root),
+ *   BENCH_PARTS (default "writelog,nbd,iscsi,restart,memory,upload,control-plane"), BENCH_TMP (temp root),
  *   BENCH_KEEP=1 (keep temp dirs and logs), BENCH_DOCS=0 (do not touch docs/performance.md),
  *   BENCH_PART_TIMEOUT (s, default 1500), more per part in bench/README.md.
  */
@@ -23,7 +23,12 @@ const PARTS = {
   restart: async (ctx) => (await import('./parts/restart.js')).benchRestart(ctx),
   memory: async (ctx) => (await import('./parts/memory.js')).benchMemory(ctx),
   upload: async (ctx) => (await import('./parts/upload.js')).benchUpload(ctx),
+  'control-plane': async () => (await import('./parts/control-plane.js')).benchControlPlane(),
 };
+const DEFAULT_PARTS = 'writelog,nbd,iscsi,restart,memory,upload,control-plane';
+/** Outside tools each part needs (the block-device parts share fio and friends). */
+const TOOLS = { 'control-plane': ['redis-server', 'nginx'] };
+const BLOCK_TOOLS = ['fio', 'nbdkit', 'nbdcopy', 'jq'];
 
 process.on('exit', cleanupSync);
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
@@ -44,10 +49,12 @@ function tryOut(cmd, args) {
 async function main() {
   const runtime = Number(process.env.RUNTIME ?? 15);
   const ramp = Number(process.env.RAMP ?? 2);
-  const parts = (process.env.BENCH_PARTS ?? 'writelog,nbd,iscsi,restart,memory,upload').split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = (process.env.BENCH_PARTS ?? DEFAULT_PARTS).split(',').map((s) => s.trim()).filter(Boolean);
   for (const p of parts) if (!PARTS[p]) throw new Error(`unknown part ${p} (known: ${Object.keys(PARTS).join(', ')})`);
-  const missing = ['fio', 'nbdkit', 'nbdcopy', 'jq'].filter((t) => tryOut('sh', ['-c', `command -v ${t}`]).startsWith('unavailable'));
-  if (missing.length) throw new Error(`missing tools: ${missing.join(' ')} (apt-get install fio nbdkit libnbd-bin jq)`);
+  const needed = new Set(parts.flatMap((p) => TOOLS[p] ?? BLOCK_TOOLS));
+  // nginx lives in /usr/sbin, which is not on every user's PATH.
+  const missing = [...needed].filter((t) => tryOut('sh', ['-c', `command -v ${t} || test -x /usr/sbin/${t}`]).startsWith('unavailable'));
+  if (missing.length) throw new Error(`missing tools: ${missing.join(' ')} (apt-get install fio nbdkit libnbd-bin jq redis-server nginx)`);
   if (tryOut('getconf', ['CLK_TCK']) !== '100') throw new Error('CLK_TCK is not 100; CPU accounting would be wrong');
   if (!existsSync(join(ROOT, 'out/node/src-main/cli/entry.js'))) {
     log('out/node missing: npm run build');
@@ -79,6 +86,8 @@ async function main() {
       fio: tryOut('fio', ['--version']),
       nbdkit: tryOut('nbdkit', ['--version']),
       nbdcopy: tryOut('nbdcopy', ['--version']).split('\n')[0],
+      redis: needed.has('redis-server') ? tryOut('redis-server', ['--version']) : undefined,
+      nginx: needed.has('nginx') ? tryOut('sh', ['-c', '(nginx -v || /usr/sbin/nginx -v) 2>&1']) : undefined,
       tgt: parts.includes('iscsi') ? tryOut('tgtd', ['-V']) : undefined,
     },
     settings: { runtime, ramp, parts },
@@ -105,7 +114,9 @@ async function main() {
   const jsonPath = join(resultsDir, `${stamp}.json`);
   const mdPath = join(resultsDir, `${stamp}.md`);
   writeFileSync(jsonPath, `${JSON.stringify(result, null, 2)}\n`);
-  const md = renderMarkdown(result, `${stamp}.json`);
+  // Parts that render their own Markdown (report.js's sections are for the block-device parts).
+  const extra = Object.entries(result.parts).filter(([, r]) => typeof r.markdown === 'string').map(([p, r]) => `## ${p}\n\n${r.markdown}`);
+  const md = [renderMarkdown(result, `${stamp}.json`), ...extra].join('\n');
   writeFileSync(mdPath, md);
   if (process.env.BENCH_DOCS !== '0') updatePerformanceDoc(join(ROOT, 'docs', 'performance.md'), result, `bench/results/${stamp}.json`);
   process.stdout.write(md);

@@ -29,6 +29,7 @@ export const CONTROL_PLANE_USAGE = `usage: tidegate control-plane <command> [opt
   serve [--listen HOST:PORT] [--redis URL] [--data-dir DIR] [--server-id ID]
         [--tls-name NAME[,NAME…]] [--tls-cert PEM --tls-key PEM [--tls-ca PEM]]
         [--public-url URL] [--trust-proxy] [--activation-ttl DURATION]
+        [--register-limit N] [--failed-submission-limit N]   (per client address a minute)
         [--upload-buffer-alert PCT] [--cache-dirty-alert PCT] [--io-wait-alert PCT]
         [--recovery-point-alert DURATION] [--offline-alert DURATION]
         [--fleet-error-gateways N] [--fleet-error-window DURATION] [--retention-days DAYS]
@@ -112,7 +113,7 @@ function parseNumber(flag: string, text: string): number {
 async function serve(argv: string[]): Promise<void> {
   const { positional, flags } = parseArgs(
     argv,
-    ['listen', 'redis', 'data-dir', 'server-id', 'tls-name', 'tls-cert', 'tls-key', 'tls-ca', 'public-url', 'activation-ttl', 'log-level', ...Object.keys(THRESHOLD_FLAGS)],
+    ['listen', 'redis', 'data-dir', 'server-id', 'tls-name', 'tls-cert', 'tls-key', 'tls-ca', 'public-url', 'activation-ttl', 'log-level', 'register-limit', 'failed-submission-limit', ...Object.keys(THRESHOLD_FLAGS)],
     ['trust-proxy'],
   );
   if (positional.length > 0) throw new UsageError(`control-plane serve takes no arguments (got ${positional.join(' ')})`);
@@ -139,6 +140,14 @@ async function serve(argv: string[]): Promise<void> {
       caFile: file('tls-ca') ?? null,
     },
     ...(flags.has('public-url') ? { publicUrl: str(flags, 'public-url')! } : {}),
+    ...(flags.has('register-limit') || flags.has('failed-submission-limit')
+      ? {
+          rateLimits: {
+            ...(flags.has('register-limit') ? { registerPerMinute: parseNumber('register-limit', str(flags, 'register-limit')!) } : {}),
+            ...(flags.has('failed-submission-limit') ? { failedSubmissionsPerMinute: parseNumber('failed-submission-limit', str(flags, 'failed-submission-limit')!) } : {}),
+          },
+        }
+      : {}),
     ...(flags.has('trust-proxy') ? { trustProxy: true } : {}),
     ...(flags.has('activation-ttl') ? { activationTtlMs: parseDuration('activation-ttl', str(flags, 'activation-ttl')!) } : {}),
     ...(flags.has('log-level') ? { logLevel: str(flags, 'log-level') as ControlPlaneLogLevel } : {}),
