@@ -126,7 +126,7 @@ function visiblePieces(records: PackableRecord[], from: number, to: number): Pie
       if (pos < end) pieces.push({ first: pos, count: end - pos, rec: i, skip: pos - first });
     }
     // Merge [first, end) into the union (touching intervals merge too).
-    let a = lo > 0 && ends[lo - 1]! === first ? lo - 1 : lo;
+    const a = lo > 0 && ends[lo - 1]! === first ? lo - 1 : lo;
     let b = a;
     let s = first;
     let e = end;
