@@ -76,6 +76,15 @@ class GatedCache implements VolumeCache {
   }
 }
 
+/** Wait until the cache holds the block (a commit warms it in the background). */
+async function waitCached(cache: GatedCache, id: string, block: number): Promise<void> {
+  const start = Date.now();
+  while ((await cache.inner.get(id, block)) === undefined) {
+    if (Date.now() - start > 20_000) throw new Error(`timed out waiting for block ${block} in the cache`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 interface Opened {
   volume: Volume;
   cache: GatedCache | undefined;
@@ -288,7 +297,7 @@ describe('Volume races found by these tests', () => {
     const id = volume.remote.descriptor.volumeId;
     await volume.write(6 * BLOCK_SIZE, taggedBlock('old6'));
     await volume.sync();
-    await waitUntil(async () => (await cache!.inner.get(id, 6)) !== undefined, 20_000, 'warm 6');
+    await waitCached(cache!, id, 6);
     expect(await cache!.inner.get(id, 6)).toEqual(taggedBlock('old6'));
     // A write drops the block's cached copy at once and is not put into the cache.
     await volume.write(6 * BLOCK_SIZE, taggedBlock('new6'));
@@ -302,7 +311,7 @@ describe('Volume races found by these tests', () => {
     await volume.trim(8 * BLOCK_SIZE, BLOCK_SIZE);
     expect(await cache!.inner.get(id, 7)).toBeUndefined();
     await volume.sync();
-    await waitUntil(async () => (await cache!.inner.get(id, 7)) !== undefined, 20_000, 'warm 7');
+    await waitCached(cache!, id, 7);
     expect(await cache!.inner.get(id, 6)).toBeUndefined(); // trimmed: never warmed
     expect(await cache!.inner.get(id, 7)).toEqual(taggedBlock('c7')); // the newest write only
     expect(await cache!.inner.get(id, 8)).toBeUndefined();
