@@ -278,8 +278,8 @@ export class WriteLog {
     await this.sealCurrent();
   }
 
-  /** Read every record of a sealed segment, with its data and the data's CRC-32 (verified). */
-  async readSegment(segmentNo: number): Promise<Array<LogRecord & { data: Buffer | undefined; dataCrc: number }>> {
+  /** Read every record of a sealed segment, with its data. */
+  async readSegment(segmentNo: number): Promise<Array<LogRecord & { data: Buffer | undefined }>> {
     const buf = await readFile(join(this.opts.dir, segmentFileName(segmentNo)));
     const scan = scanSegment(buf, segmentNo, undefined);
     return scan.records.map((r) => ({
@@ -549,8 +549,8 @@ function scanSegment(
   buf: Buffer,
   segmentNo: number,
   expectSeq: number | undefined,
-): { records: Array<LogRecord & { dataCrc: number }>; validBytes: number; stopReason?: string } {
-  const records: Array<LogRecord & { dataCrc: number }> = [];
+): { records: LogRecord[]; validBytes: number; stopReason?: string } {
+  const records: LogRecord[] = [];
   if (buf.length < SEGMENT_HEADER_BYTES || !buf.subarray(0, 8).equals(SEGMENT_SIGNATURE)) {
     return { records, validBytes: 0, stopReason: 'bad segment header' };
   }
@@ -577,7 +577,7 @@ function scanSegment(
     if (dataLen > 0 && crc32(buf.subarray(dataPos, dataPos + dataLen)) !== dataCrc) {
       return { records, validBytes: pos, stopReason: 'record data CRC mismatch' };
     }
-    records.push({ seq, kind, offset, length, segmentNo, dataPosition: dataPos, dataCrc });
+    records.push({ seq, kind, offset, length, segmentNo, dataPosition: dataPos });
     expect = seq + 1;
     pos = dataPos + dataLen;
   }
