@@ -9,7 +9,6 @@
  * given with --ca-file), so the CLI and the gateway cannot end up trusting different servers.
  */
 import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   ControlHttpClient,
@@ -21,7 +20,9 @@ import {
   type ActivateGatewayRequest,
   type ControlStatus,
 } from '../../src-gateway-engine/index.js';
-import { parseArgs, UsageError } from './parse-args.js';
+import { embeddedControlPlaneDir } from '../../src-control-plane/index.js';
+import { defaultDataDir } from './data-dirs.js';
+import { flagValue, parseArgs, UsageError } from './parse-args.js';
 
 /** Usage line of the command. */
 export const ACTIVATE_USAGE =
@@ -35,10 +36,7 @@ const POLL_MS = 250;
 export async function activate(argv: string[]): Promise<void> {
   const { positional, flags } = parseArgs(argv, ['name', 'timezone', 'token', 'control-plane', 'ca-file', 'data-dir'], ['json']);
   if (positional.length > 0) throw new UsageError(`activate takes no arguments (got ${positional.join(' ')}); usage: ${ACTIVATE_USAGE}`);
-  const str = (name: string): string | undefined => {
-    const v = flags.get(name);
-    return typeof v === 'string' ? v : undefined;
-  };
+  const str = (name: string): string | undefined => flagValue(flags, name);
   const name = str('name');
   if (name === undefined || name.trim() === '') throw new UsageError(`activate needs --name NAME (the gateway's name in the control plane); usage: ${ACTIVATE_USAGE}`);
   const timezone = str('timezone') ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -77,8 +75,8 @@ export async function activate(argv: string[]): Promise<void> {
   }
   const client = new ControlHttpClient({ url: started.controlPlaneUrl, caPem });
   const body: ActivateGatewayRequest = { activationKey: started.activationKey, name, timezone };
-  const submitted = await client.request<{ id?: unknown; gatewayId?: unknown }>({ method: 'POST', path: '/v1/gateways', body, bearer: token });
-  const recordId = typeof submitted.body?.id === 'string' ? submitted.body.id : typeof submitted.body?.gatewayId === 'string' ? submitted.body.gatewayId : null;
+  const submitted = await client.request<{ id?: unknown }>({ method: 'POST', path: '/v1/gateways', body, bearer: token });
+  const recordId = typeof submitted.body?.id === 'string' ? submitted.body.id : null;
 
   const s = await waitConnected(dataDir, started.activationKey, recordId);
   if (flags.has('json')) {
@@ -119,7 +117,7 @@ async function waitConnected(dataDir: string, activationKey: string, gatewayId: 
 /** The embedded control plane's administrator token, kept beside its state. */
 async function readEmbeddedToken(dataDir: string): Promise<string | undefined> {
   try {
-    return nonEmpty((await readFile(join(dataDir, 'control-plane', 'admin-token'), 'utf8')).trim());
+    return nonEmpty((await readFile(join(embeddedControlPlaneDir(dataDir), 'admin-token'), 'utf8')).trim());
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new TidegateError(ErrorCode.AccessDenied, `cannot read the embedded control plane's admin token: ${(err as Error).message}`);
@@ -137,9 +135,4 @@ function isTimeZone(tz: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** Same default as the rest of the CLI (tidegate.ts): $TIDEGATE_DATA_DIR, else the XDG data folder. */
-function defaultDataDir(): string {
-  return process.env.TIDEGATE_DATA_DIR ?? join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'tidegate');
 }

@@ -5,7 +5,6 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   AdminApiError,
@@ -21,7 +20,8 @@ import {
   type ControlPlaneLogLevel,
   type GatewayView,
 } from '../../src-control-plane/index.js';
-import { parseArgs, UsageError } from './parse-args.js';
+import { defaultControlPlaneDir } from './data-dirs.js';
+import { flagValue, parseArgs, UsageError } from './parse-args.js';
 
 /** Usage of `tidegate control-plane`. */
 export const CONTROL_PLANE_USAGE = `usage: tidegate control-plane <command> [options]
@@ -70,20 +70,10 @@ export async function controlPlane(argv: string[]): Promise<void> {
   }
 }
 
-/** Default folder of control-plane state and TLS files. */
-export function defaultControlPlaneDir(): string {
-  return process.env.TIDEGATE_CONTROL_PLANE_DIR ?? join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'tidegate-control-plane');
-}
-
 type Flags = Map<string, string | true>;
 
-function str(flags: Flags, name: string): string | undefined {
-  const v = flags.get(name);
-  return typeof v === 'string' ? v : undefined;
-}
-
 function dataDirOf(flags: Flags): string {
-  return resolve(str(flags, 'data-dir') ?? defaultControlPlaneDir());
+  return resolve(flagValue(flags, 'data-dir') ?? defaultControlPlaneDir());
 }
 
 const THRESHOLD_FLAGS = {
@@ -119,38 +109,38 @@ async function serve(argv: string[]): Promise<void> {
   if (positional.length > 0) throw new UsageError(`control-plane serve takes no arguments (got ${positional.join(' ')})`);
   const alertThresholds: Partial<AlertThresholds> = {};
   for (const [flag, spec] of Object.entries(THRESHOLD_FLAGS)) {
-    const v = str(flags, flag);
+    const v = flagValue(flags, flag);
     if (v === undefined) continue;
     alertThresholds[spec.key] = spec.kind === 'number' ? parseNumber(flag, v) : spec.kind === 'seconds' ? parseDuration(flag, v) / 1000 : parseDuration(flag, v);
   }
   const file = (flag: string): string | undefined => {
-    const v = str(flags, flag);
+    const v = flagValue(flags, flag);
     return v === undefined ? undefined : resolve(v);
   };
-  const tlsNames = str(flags, 'tls-name');
+  const tlsNames = flagValue(flags, 'tls-name');
   const input: ControlPlaneConfigInput = {
     dataDir: dataDirOf(flags),
-    ...(flags.has('listen') ? { listen: str(flags, 'listen')! } : {}),
-    ...(flags.has('redis') ? { redisUrl: str(flags, 'redis')! } : {}),
-    ...(flags.has('server-id') ? { serverId: str(flags, 'server-id')! } : {}),
+    ...(flags.has('listen') ? { listen: flagValue(flags, 'listen')! } : {}),
+    ...(flags.has('redis') ? { redisUrl: flagValue(flags, 'redis')! } : {}),
+    ...(flags.has('server-id') ? { serverId: flagValue(flags, 'server-id')! } : {}),
     tls: {
       names: tlsNames === undefined ? [] : tlsNames.split(',').map((n) => n.trim()).filter((n) => n !== ''),
       certFile: file('tls-cert') ?? null,
       keyFile: file('tls-key') ?? null,
       caFile: file('tls-ca') ?? null,
     },
-    ...(flags.has('public-url') ? { publicUrl: str(flags, 'public-url')! } : {}),
+    ...(flags.has('public-url') ? { publicUrl: flagValue(flags, 'public-url')! } : {}),
     ...(flags.has('register-limit') || flags.has('failed-submission-limit')
       ? {
           rateLimits: {
-            ...(flags.has('register-limit') ? { registerPerMinute: parseNumber('register-limit', str(flags, 'register-limit')!) } : {}),
-            ...(flags.has('failed-submission-limit') ? { failedSubmissionsPerMinute: parseNumber('failed-submission-limit', str(flags, 'failed-submission-limit')!) } : {}),
+            ...(flags.has('register-limit') ? { registerPerMinute: parseNumber('register-limit', flagValue(flags, 'register-limit')!) } : {}),
+            ...(flags.has('failed-submission-limit') ? { failedSubmissionsPerMinute: parseNumber('failed-submission-limit', flagValue(flags, 'failed-submission-limit')!) } : {}),
           },
         }
       : {}),
     ...(flags.has('trust-proxy') ? { trustProxy: true } : {}),
-    ...(flags.has('activation-ttl') ? { activationTtlMs: parseDuration('activation-ttl', str(flags, 'activation-ttl')!) } : {}),
-    ...(flags.has('log-level') ? { logLevel: str(flags, 'log-level') as ControlPlaneLogLevel } : {}),
+    ...(flags.has('activation-ttl') ? { activationTtlMs: parseDuration('activation-ttl', flagValue(flags, 'activation-ttl')!) } : {}),
+    ...(flags.has('log-level') ? { logLevel: flagValue(flags, 'log-level') as ControlPlaneLogLevel } : {}),
     alertThresholds,
   };
   let config;
@@ -185,8 +175,8 @@ async function serve(argv: string[]): Promise<void> {
 
 function printNginxConfig(argv: string[]): void {
   const { positional, flags } = parseArgs(argv, ['listen', 'upstream', 'data-dir'], []);
-  const listen = str(flags, 'listen');
-  const upstream = str(flags, 'upstream');
+  const listen = flagValue(flags, 'listen');
+  const upstream = flagValue(flags, 'upstream');
   if (positional.length > 0 || listen === undefined || upstream === undefined) {
     throw new UsageError('control-plane nginx-config --listen HOST:PORT --upstream HOST:PORT[,HOST:PORT…] [--data-dir DIR]');
   }
@@ -208,7 +198,7 @@ async function accountCreate(argv: string[]): Promise<void> {
   const name = positional[0]!;
   let created;
   try {
-    created = await createAccount({ dataDir: dataDirOf(flags), redisUrl: str(flags, 'redis') ?? null }, name);
+    created = await createAccount({ dataDir: dataDirOf(flags), redisUrl: flagValue(flags, 'redis') ?? null }, name);
   } catch (err) {
     if (err instanceof RangeError) throw new UsageError(err.message);
     throw err;
@@ -223,10 +213,10 @@ async function accountCreate(argv: string[]): Promise<void> {
 async function gateways(argv: string[]): Promise<void> {
   const { positional, flags } = parseArgs(argv, ['url', 'token', 'ca-file', 'data-dir'], ['json']);
   if (positional.length > 0) throw new UsageError('control-plane gateways --url URL --token T [--ca-file PEM] [--json]');
-  const url = str(flags, 'url') ?? 'https://127.0.0.1:9443';
-  const token = str(flags, 'token') ?? process.env.TIDEGATE_CONTROL_PLANE_TOKEN;
+  const url = flagValue(flags, 'url') ?? 'https://127.0.0.1:9443';
+  const token = flagValue(flags, 'token') ?? process.env.TIDEGATE_CONTROL_PLANE_TOKEN;
   if (!token) throw new UsageError('control-plane gateways needs --token T (or $TIDEGATE_CONTROL_PLANE_TOKEN)');
-  const caFile = str(flags, 'ca-file') ?? join(dataDirOf(flags), 'tls', 'ca.crt');
+  const caFile = flagValue(flags, 'ca-file') ?? join(dataDirOf(flags), 'tls', 'ca.crt');
   if (flags.has('ca-file') && !existsSync(resolve(caFile))) throw new UsageError(`--ca-file ${caFile} does not exist`);
   const caCertPem = existsSync(resolve(caFile)) ? await readFile(resolve(caFile), 'utf8') : null;
   let list: GatewayView[];

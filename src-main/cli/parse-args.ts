@@ -37,3 +37,9 @@ export function parseArgs(argv: readonly string[], valued: readonly string[], bo
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
+
+/** The value of a valued flag, or undefined when it was not given. */
+export function flagValue(flags: ParsedArgs['flags'], name: string): string | undefined {
+  const v = flags.get(name);
+  return typeof v === 'string' ? v : undefined;
+}

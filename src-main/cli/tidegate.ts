@@ -3,7 +3,6 @@
  * talks to the running gateway through the engine's command API on its local socket.
  * Errors are one line on stderr and a non-zero exit (2 for usage mistakes).
  */
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   assertDataDirFree,
@@ -19,11 +18,12 @@ import {
   type EngineStatus,
   type VolumeInfo,
 } from '../../src-gateway-engine/index.js';
-import { startControlPlane, validateControlPlaneConfig, type ControlPlaneConfig, type RunningControlPlane } from '../../src-control-plane/index.js';
+import { embeddedControlPlaneDir, startControlPlane, validateControlPlaneConfig, type ControlPlaneConfig, type RunningControlPlane } from '../../src-control-plane/index.js';
 import { activate, ACTIVATE_USAGE } from './activate-command.js';
 import { controlPlane } from './control-plane-command.js';
 import { loadGatewayId } from './gateway-identity.js';
-import { parseArgs, UsageError } from './parse-args.js';
+import { defaultDataDir } from './data-dirs.js';
+import { flagValue, parseArgs, UsageError } from './parse-args.js';
 
 const USAGE = `usage: tidegate <command> [options]
 
@@ -57,18 +57,9 @@ Store URLs: file:///path (default: DIR/store) or
   s3://bucket/prefix?endpoint=http://host:port&region=us-east-1&forcePathStyle=true
   (credentials from the usual AWS environment variables or profile).`;
 
-function defaultDataDir(): string {
-  return process.env.TIDEGATE_DATA_DIR ?? join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'tidegate');
-}
-
 function dataDirOf(flags: Map<string, string | true>): string {
   const d = flags.get('data-dir');
   return resolve(typeof d === 'string' ? d : defaultDataDir());
-}
-
-function str(flags: Map<string, string | true>, name: string): string | undefined {
-  const v = flags.get(name);
-  return typeof v === 'string' ? v : undefined;
 }
 
 /** Smallest upload buffer `serve` accepts: two log segments of the smallest size. */
@@ -95,13 +86,13 @@ async function serve(argv: string[]): Promise<void> {
   if (positional.length > 0) throw new UsageError(`serve takes no arguments (got ${positional.join(' ')})`);
   if (flags.has('console')) throw new UsageError('--console is not available in this version yet');
   const dataDir = dataDirOf(flags);
-  const storeUrl = str(flags, 'store') ?? `file://${join(dataDir, 'store')}`;
+  const storeUrl = flagValue(flags, 'store') ?? `file://${join(dataDir, 'store')}`;
   const listener = (name: string, dflt: number): { host: string; port: number } | null => {
-    const v = str(flags, name);
+    const v = flagValue(flags, name);
     if (v === 'off') return null;
     return v === undefined ? { host: '127.0.0.1', port: dflt } : parseHostPort(v, '127.0.0.1');
   };
-  const logLevel = (str(flags, 'log-level') ?? 'info') as 'info';
+  const logLevel = (flagValue(flags, 'log-level') ?? 'info') as 'info';
   const input = {
     gatewayId: 'gw-unset',
     dataDir,
@@ -109,18 +100,18 @@ async function serve(argv: string[]): Promise<void> {
     nbd: listener('nbd', 10809),
     iscsi: listener('iscsi', 3260),
     metrics: listener('metrics', 9109),
-    ...(flags.has('cache-size') ? { cache: { capacityBytes: str(flags, 'cache-size') } } : {}),
+    ...(flags.has('cache-size') ? { cache: { capacityBytes: flagValue(flags, 'cache-size') } } : {}),
     writeLog: {
-      ...(flags.has('upload-buffer-size') ? uploadBuffer(str(flags, 'upload-buffer-size')!) : {}),
-      ...(flags.has('sync-policy') ? { syncPolicy: str(flags, 'sync-policy') as 'flush' } : {}),
+      ...(flags.has('upload-buffer-size') ? uploadBuffer(flagValue(flags, 'upload-buffer-size')!) : {}),
+      ...(flags.has('sync-policy') ? { syncPolicy: flagValue(flags, 'sync-policy') as 'flush' } : {}),
     },
-    ...(flags.has('upload-bandwidth') ? { upload: { bandwidthBytesPerSec: str(flags, 'upload-bandwidth') } } : {}),
+    ...(flags.has('upload-bandwidth') ? { upload: { bandwidthBytesPerSec: flagValue(flags, 'upload-bandwidth') } } : {}),
     logLevel,
   };
   // Validate before touching the disk: a mistyped flag must not leave a data dir behind.
   validateEngineConfig(input);
   const cpListen = listener('control-plane', 9443);
-  const cpConfig = cpListen === null ? null : validateControlPlaneConfig({ listen: cpListen, dataDir: join(dataDir, 'control-plane'), logLevel });
+  const cpConfig = cpListen === null ? null : validateControlPlaneConfig({ listen: cpListen, dataDir: embeddedControlPlaneDir(dataDir), logLevel });
   const gatewayId = await loadGatewayId(dataDir);
   const logger = createLogger({ level: logLevel });
   // The embedded control plane starts first so the engine can reconnect to it at once; but a
@@ -178,10 +169,10 @@ async function volume(argv: string[]): Promise<void> {
       const { positional, flags } = parseArgs(rest, ['data-dir', 'size', 'mode', 'disk'], []);
       const name = positional[0];
       if (!name || positional.length > 1) throw new UsageError('volume create NAME --size SIZE [--mode cached|stored] [--disk PATH]');
-      const size = str(flags, 'size');
+      const size = flagValue(flags, 'size');
       if (!size) throw new UsageError('volume create needs --size (e.g. --size 10GiB)');
-      const mode = (str(flags, 'mode') ?? 'cached') as 'cached' | 'stored';
-      const disk = str(flags, 'disk');
+      const mode = (flagValue(flags, 'mode') ?? 'cached') as 'cached' | 'stored';
+      const disk = flagValue(flags, 'disk');
       const info = await callEngine(dataDirOf(flags), 'volume.create', {
         name,
         sizeBytes: parseSize(size),
@@ -227,17 +218,17 @@ async function volumeIscsi(argv: string[]): Promise<void> {
     ['no-chap', 'allow-any-initiator', 'json'],
   );
   if (positional.length !== 1) throw new UsageError('volume iscsi NAME [--chap-user USER --chap-secret SECRET] [--no-chap] [--allow-initiators IQN,…|--allow-any-initiator]');
-  const user = str(flags, 'chap-user');
-  const secret = str(flags, 'chap-secret') ?? process.env.TIDEGATE_CHAP_SECRET;
-  const mutualUser = str(flags, 'mutual-chap-user');
-  const mutualSecret = str(flags, 'mutual-chap-secret') ?? process.env.TIDEGATE_MUTUAL_CHAP_SECRET;
+  const user = flagValue(flags, 'chap-user');
+  const secret = flagValue(flags, 'chap-secret') ?? process.env.TIDEGATE_CHAP_SECRET;
+  const mutualUser = flagValue(flags, 'mutual-chap-user');
+  const mutualSecret = flagValue(flags, 'mutual-chap-secret') ?? process.env.TIDEGATE_MUTUAL_CHAP_SECRET;
   if (flags.has('no-chap') && (user !== undefined || mutualUser !== undefined)) throw new UsageError('--no-chap cannot be combined with CHAP credentials');
   if (user !== undefined && secret === undefined) throw new UsageError('--chap-user needs --chap-secret (or $TIDEGATE_CHAP_SECRET)');
-  if (user === undefined && str(flags, 'chap-secret') !== undefined) throw new UsageError('--chap-secret needs --chap-user');
+  if (user === undefined && flagValue(flags, 'chap-secret') !== undefined) throw new UsageError('--chap-secret needs --chap-user');
   if (mutualUser !== undefined && user === undefined) throw new UsageError('mutual CHAP needs --chap-user and --chap-secret too');
   if (mutualUser !== undefined && mutualSecret === undefined) throw new UsageError('--mutual-chap-user needs --mutual-chap-secret (or $TIDEGATE_MUTUAL_CHAP_SECRET)');
   if (flags.has('allow-any-initiator') && flags.has('allow-initiators')) throw new UsageError('--allow-initiators and --allow-any-initiator exclude each other');
-  const allow = str(flags, 'allow-initiators');
+  const allow = flagValue(flags, 'allow-initiators');
   const info = await callEngine(dataDirOf(flags), 'volume.iscsi', {
     name: positional[0]!,
     ...(flags.has('no-chap') ? { chap: null } : user !== undefined ? { chap: { user, secret: secret!, ...(mutualUser !== undefined ? { mutualUser, mutualSecret: mutualSecret! } : {}) } } : {}),
@@ -298,7 +289,7 @@ function controlPlaneLine(s: EngineStatus): string {
 
 async function recover(argv: string[]): Promise<void> {
   const { flags } = parseArgs(argv, ['data-dir', 'store'], ['force', 'json']);
-  const store = str(flags, 'store');
+  const store = flagValue(flags, 'store');
   if (!store) throw new UsageError('recover --store URL [--force]');
   const result = await callEngine(dataDirOf(flags), 'recover', { store: parseStoreUrl(store).url, force: flags.has('force') });
   if (flags.has('json')) {
