@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // package's test/ folder. Outside tools (nbdinfo, qemu-img, radosgw) are installed by .ci/run.
 export default defineConfig({
   test: {
-    include: ['src-*/**/*.test.ts'],
+    include: ['src-*/**/*.test.{ts,tsx}'],
     // One throw-away radosgw (real S3) for the whole run; S3 tests read it via s3TestTarget().
     globalSetup: ['src-gateway-engine/test/support/radosgw.ts'],
     testTimeout: 60_000,

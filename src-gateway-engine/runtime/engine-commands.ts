@@ -17,9 +17,12 @@ export interface VolumeInfo {
    */
   state: 'available' | 'degraded' | 'throttled' | 'failed';
   error: string | null;
-  nbdExport: string;
+  /** NBD export name, or null when the volume is not exported over NBD. */
+  nbdExport: string | null;
   /** The volume's iSCSI target (LUN 0) and who may log in to it. */
   iscsi: IscsiTargetInfo;
+  /** Initiators and NBD clients connected now. */
+  clients: VolumeClient[];
   recoveryPoint: RecoveryPoint;
   metrics: VolumeMetrics;
 }
@@ -129,6 +132,10 @@ export interface CreateVolumeParams {
   mode: 'cached' | 'stored';
   /** Stored volumes: the local file or device holding the primary data. */
   diskPath?: string;
+  /** iSCSI target name; default iqn.2026-11.dev.tidegate:<name>. */
+  iscsiTargetName?: string;
+  /** Export the volume over NBD (export name = volume name); default true. */
+  nbdExport?: boolean;
 }
 
 export interface RecoverResult {
@@ -174,6 +181,100 @@ export interface LogLine {
   fields: Record<string, unknown>;
 }
 
+/**
+ * One point of the gateway's metric history: rates over the interval that ends at `ts`,
+ * levels at `ts`. Whole gateway (all volumes).
+ */
+export interface MetricSample {
+  /** End of the interval, ms since the epoch. */
+  ts: number;
+  /** Length of the interval the rates cover, ms (1,000 for the live series, 60,000 for stored minutes). */
+  intervalMs: number;
+  readOpsPerSec: number;
+  writeOpsPerSec: number;
+  readBytesPerSec: number;
+  writeBytesPerSec: number;
+  /** Mean latency of the operations completed in the interval, ms (0 when there were none). */
+  readLatencyMs: number;
+  writeLatencyMs: number;
+  /** Bytes uploaded to the object store per second (CloudBytesUploaded's rate). */
+  uploadBytesPerSec: number;
+  /** The upload limit in force at `ts` (0 = unlimited). */
+  uploadLimitBytesPerSec: number;
+  CacheHitPercent: number;
+  CachePercentUsed: number;
+  CachePercentDirty: number;
+  UploadBufferPercentUsed: number;
+  /** Bytes written but not yet uploaded. */
+  QueuedWrites: number;
+  /** Seconds since the oldest volume's newest recovery point (0 when all is uploaded). */
+  TimeSinceLastRecoveryPoint: number;
+  IoWaitPercent: number;
+}
+
+/** One client connected to a volume. */
+export interface VolumeClient {
+  protocol: 'iscsi' | 'nbd';
+  /** Remote address and port, e.g. 10.0.0.7:51234. */
+  address: string;
+  /** iSCSI initiator name; null for NBD. */
+  initiator: string | null;
+  connectedAt: string;
+}
+
+/** Space set aside on a local disk for the cache or the upload buffer (the write log). */
+export interface DiskAllocation {
+  /** Folder holding it. */
+  path: string;
+  /** Configured capacity. */
+  capacityBytes: number;
+  usedBytes: number;
+  /** Size and free space of the filesystem holding `path`. */
+  filesystemBytes: number;
+  filesystemFreeBytes: number;
+}
+
+export interface StorageWarning {
+  /** Stable code, e.g. FILESYSTEM_TOO_SMALL, CACHE_BELOW_GUIDANCE, UPLOAD_BUFFER_HIGH, CACHE_DIRTY_HIGH. */
+  code: string;
+  severity: 'warning' | 'critical';
+  message: string;
+}
+
+export interface StorageInfo {
+  cache: DiskAllocation;
+  uploadBuffer: DiskAllocation;
+  warnings: StorageWarning[];
+}
+
+/** New capacities (bytes); an omitted one is left as it is. Applied at once and kept across restarts. */
+export interface StorageConfigureParams {
+  cacheBytes?: number;
+  uploadBufferBytes?: number;
+}
+
+/** A weekly window with its own upload limit, in the gateway's time zone. */
+export interface BandwidthScheduleEntry {
+  /** Days it applies to: 0 = Sunday … 6 = Saturday. */
+  days: number[];
+  /** "HH:MM", inclusive. */
+  start: string;
+  /** "HH:MM", exclusive; "24:00" = end of day. Must be after start. */
+  end: string;
+  /** Limit inside the window (0 = unlimited). */
+  bytesPerSec: number;
+}
+
+export interface BandwidthSettings {
+  /** Limit outside every scheduled window (0 = unlimited). */
+  bytesPerSec: number;
+  schedule: BandwidthScheduleEntry[];
+  /** Time zone the schedule is read in (the gateway's, else the host's). */
+  timezone: string;
+  /** The limit in force now. */
+  effectiveBytesPerSec: number;
+}
+
 /** Method → [params, result]. */
 export interface EngineCommandMap {
   status: [Record<string, never>, EngineStatus];
@@ -187,6 +288,13 @@ export interface EngineCommandMap {
   /** Start (or restart) activation: register with the control plane and return the activation key. */
   'control.activate': [ActivateParams, { activationKey: string; expiresAt: string; controlPlaneUrl: string }];
   'control.status': [Record<string, never>, ControlStatus];
+  /** Metric history: 'second' = the last hour kept in memory; 'minute' = stored on disk for 14 days. */
+  'metrics.history': [{ resolution: 'second' | 'minute'; fromMs?: number; toMs?: number }, MetricSample[]];
+  'storage.describe': [Record<string, never>, StorageInfo];
+  'storage.configure': [StorageConfigureParams, StorageInfo];
+  'bandwidth.get': [Record<string, never>, BandwidthSettings];
+  /** Set the default limit and/or the weekly schedule; kept across restarts. */
+  'bandwidth.configure': [{ bytesPerSec?: number; schedule?: BandwidthScheduleEntry[] }, BandwidthSettings];
   /** Recent engine log lines, oldest first. */
   'logs.recent': [{ level?: 'debug' | 'info' | 'warn' | 'error'; limit?: number; afterSeq?: number }, LogLine[]];
 }
