@@ -6,7 +6,7 @@ export { runEngine, type RunEngineOptions, type RunningEngine } from './runtime/
 export { callEngine, commandSocketPath } from './runtime/command-socket.js';
 export { assertDataDirFree } from './runtime/data-dir-lock.js';
 export type * from './runtime/engine-commands.js';
-export type * from './runtime/engine-process-messages.js';
+export { engineProcessEntryPath, type EngineProcessMessage, type SupervisorMessage } from './runtime/engine-process-messages.js';
 export { validateEngineConfig, parseSize, formatSize, parseHostPort, ENGINE_DEFAULTS, type EngineConfig, type EngineConfigInput, type ControlConfig } from './config/index.js';
 export { parseStoreUrl } from './objectstore/index.js';
 export { createLogger, LogRing, type Logger } from './log/index.js';

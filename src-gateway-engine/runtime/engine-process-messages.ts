@@ -7,6 +7,7 @@
  * supervisor → engine: start (once) … stop (flush every write log, release ports, exit 0).
  * engine → supervisor: ready | start-failed (then exit 1) … stopped (just before exit 0).
  */
+import { fileURLToPath } from 'node:url';
 import type { EngineConfigInput } from '../config/index.js';
 
 export type SupervisorMessage =
@@ -17,3 +18,8 @@ export type EngineProcessMessage =
   | { type: 'ready'; pid: number; addresses: { nbd: string | null; iscsi: string | null; metrics: string | null } }
   | { type: 'start-failed'; error: { code: string; message: string } }
   | { type: 'stopped' };
+
+/** Path of the compiled engine process entry, for a supervisor running from the compiled tree (out/node). */
+export function engineProcessEntryPath(): string {
+  return fileURLToPath(new URL('./engine-process.js', import.meta.url));
+}

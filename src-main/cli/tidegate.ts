@@ -21,6 +21,7 @@ import {
 import { embeddedControlPlaneDir, startControlPlane, validateControlPlaneConfig, type ControlPlaneConfig, type RunningControlPlane } from '../../src-control-plane/index.js';
 import { activate, ACTIVATE_USAGE } from './activate-command.js';
 import { controlPlane } from './control-plane-command.js';
+import { startHeadlessGateway, type RunningHeadlessGateway } from '../headless/headless-gateway.js';
 import { loadGatewayId } from './gateway-identity.js';
 import { defaultDataDir } from './data-dirs.js';
 import { flagValue, parseArgs, UsageError } from './parse-args.js';
@@ -31,6 +32,7 @@ const USAGE = `usage: tidegate <command> [options]
         [--metrics HOST:PORT|off] [--control-plane HOST:PORT|off]
         [--cache-size SIZE] [--upload-buffer-size SIZE] [--sync-policy flush|always]
         [--upload-bandwidth RATE] [--log-level debug|info|warn|error]
+        [--console HOST:PORT]   (the web console; the engine then runs as a supervised process)
   volume create NAME --size SIZE [--mode cached|stored] [--disk PATH]
   volume list [--json]
   volume delete NAME
@@ -84,7 +86,6 @@ async function serve(argv: string[]): Promise<void> {
     [],
   );
   if (positional.length > 0) throw new UsageError(`serve takes no arguments (got ${positional.join(' ')})`);
-  if (flags.has('console')) throw new UsageError('--console is not available in this version yet');
   const dataDir = dataDirOf(flags);
   const storeUrl = flagValue(flags, 'store') ?? `file://${join(dataDir, 'store')}`;
   const listener = (name: string, dflt: number): { host: string; port: number } | null => {
@@ -126,6 +127,31 @@ async function serve(argv: string[]): Promise<void> {
   if (config.store.kind === 's3' && Number(process.versions.node.split('.')[0]) < 22) {
     logger.warn('AWS SDK for JavaScript v3 releases after January 2027 require Node.js 22 or later', { node: process.versions.node });
   }
+  const consoleListen = flags.has('console') ? parseHostPort(flagValue(flags, 'console')!, '127.0.0.1') : null;
+  if (consoleListen !== null) {
+    // Supervised: the engine runs as its own process, this one serves the console.
+    let headless: RunningHeadlessGateway;
+    try {
+      headless = await startHeadlessGateway({ dataDir, engineConfig: { ...input, gatewayId, control: config.control }, console: consoleListen, embeddedControlPlane: embedded, log: logger });
+    } catch (err) {
+      await embedded?.close();
+      throw err;
+    }
+    const onSignal = (sig: NodeJS.Signals): void => {
+      logger.info('stopping on signal', { signal: sig });
+      void headless.stop().then(
+        () => process.exit(0),
+        (err) => {
+          logger.error('clean stop failed', { error: err });
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    process.stdout.write(banner(gatewayId, dataDir, config.store.url, headless.supervisor.addresses ?? { nbd: null, iscsi: null, metrics: null }, embedded, headless.consoleUrl, headless.supervisor.state.pid));
+    return;
+  }
   let running;
   try {
     running = await runEngine({ config, logger, handleSignals: true, afterStop: async () => embedded?.close() });
@@ -133,21 +159,33 @@ async function serve(argv: string[]): Promise<void> {
     await embedded?.close();
     throw err;
   }
-  const a = running.engine.addresses;
-  process.stdout.write(
-    [
-      `Tidegate gateway ${gatewayId} is running (pid ${process.pid}).`,
-      `  data dir: ${dataDir}`,
-      `  store:    ${running.engine.store.description}`,
-      `  NBD:      ${a.nbd ? `nbd://${a.nbd}/<volume>` : 'off'}`,
-      `  iSCSI:    ${a.iscsi ? `iscsi://${a.iscsi}/iqn.2026-11.dev.tidegate:<volume>/0` : 'off'}`,
-      `  metrics:  ${a.metrics ? `http://${a.metrics}/metrics` : 'off'}`,
-      `  control plane (embedded): ${embedded ? embedded.url : 'off'}`,
-      `Create a volume:  tidegate volume create NAME --size 10GiB --data-dir ${dataDir}`,
-      ...(embedded ? [`Activate:         tidegate activate --name NAME --data-dir ${dataDir}`] : []),
-      '',
-    ].join('\n'),
-  );
+  process.stdout.write(banner(gatewayId, dataDir, running.engine.store.description, running.engine.addresses, embedded, null, process.pid));
+}
+
+/** What `serve` prints once the gateway is running. */
+function banner(
+  gatewayId: string,
+  dataDir: string,
+  store: string,
+  a: { nbd: string | null; iscsi: string | null; metrics: string | null },
+  embedded: RunningControlPlane | null,
+  consoleUrl: string | null,
+  enginePid: number | null,
+): string {
+  return [
+    `Tidegate gateway ${gatewayId} is running (${consoleUrl === null ? `pid ${process.pid}` : `console pid ${process.pid}, engine pid ${enginePid ?? '?'}`}).`,
+    `  data dir: ${dataDir}`,
+    `  store:    ${store}`,
+    `  NBD:      ${a.nbd ? `nbd://${a.nbd}/<volume>` : 'off'}`,
+    `  iSCSI:    ${a.iscsi ? `iscsi://${a.iscsi}/iqn.2026-11.dev.tidegate:<volume>/0` : 'off'}`,
+    `  metrics:  ${a.metrics ? `http://${a.metrics}/metrics` : 'off'}`,
+    `  control plane (embedded): ${embedded ? embedded.url : 'off'}`,
+    ...(consoleUrl !== null ? [`  console:  ${consoleUrl}`] : []),
+    `Create a volume:  tidegate volume create NAME --size 10GiB --data-dir ${dataDir}`,
+    ...(embedded ? [`Activate:         tidegate activate --name NAME --data-dir ${dataDir}`] : []),
+    ...(consoleUrl !== null ? [`Open the console: ${consoleUrl}`] : []),
+    '',
+  ].join('\n');
 }
 
 async function startEmbeddedControlPlane(config: ControlPlaneConfig): Promise<RunningControlPlane> {
