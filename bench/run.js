@@ -5,7 +5,7 @@
  * generated block of docs/performance.md. See bench/README.md for what each number means.
  *
  * Env knobs: RUNTIME (s per fio run, default 15), RAMP (default 2),
- *   BENCH_PARTS (default "writelog,nbd,iscsi,restart,memory,upload,control-plane"), BENCH_TMP (temp root),
+ *   BENCH_PARTS (default "writelog,nbd,iscsi,restart,memory,upload,control-plane,console"), BENCH_TMP (temp root),
  *   BENCH_KEEP=1 (keep temp dirs and logs), BENCH_DOCS=0 (do not touch docs/performance.md),
  *   BENCH_PART_TIMEOUT (s, default 1500), more per part in bench/README.md.
  */
@@ -24,10 +24,11 @@ const PARTS = {
   memory: async (ctx) => (await import('./parts/memory.js')).benchMemory(ctx),
   upload: async (ctx) => (await import('./parts/upload.js')).benchUpload(ctx),
   'control-plane': async () => (await import('./parts/control-plane.js')).benchControlPlane(),
+  console: async () => (await import('./parts/console.js')).benchConsole(),
 };
-const DEFAULT_PARTS = 'writelog,nbd,iscsi,restart,memory,upload,control-plane';
+const DEFAULT_PARTS = 'writelog,nbd,iscsi,restart,memory,upload,control-plane,console';
 /** Outside tools each part needs (the block-device parts share fio and friends). */
-const TOOLS = { 'control-plane': ['redis-server', 'nginx'] };
+const TOOLS = { 'control-plane': ['redis-server', 'nginx'], console: ['chromium'] };
 const BLOCK_TOOLS = ['fio', 'nbdkit', 'nbdcopy', 'jq'];
 
 process.on('exit', cleanupSync);

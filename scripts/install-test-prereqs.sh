@@ -4,11 +4,12 @@
 # libiscsi's tools (iscsi-inq, iscsi-ls, iscsi-readcapacity16, iscsi-test-cu), qemu-img/qemu-io
 # (with qemu-block-extra for iscsi://), nbdkit, fio, and Ceph's radosgw (the tests start a
 # throw-away one on loopback), redis-server and nginx (the control-plane cluster test starts its
-# own on loopback). Run as root (or with sudo available).
+# own on loopback), and Debian's chromium (Playwright drives the headless console in it).
+# Run as root (or with sudo available).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PKGS=(libnbd-bin python3-libnbd libiscsi-bin qemu-utils qemu-block-extra nbdkit fio jq curl uuid-runtime
-      ceph-mon ceph-osd radosgw ceph-common redis-server nginx)
+      ceph-mon ceph-osd radosgw ceph-common redis-server nginx chromium)
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
 missing=()
@@ -21,6 +22,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
 fi
-# No browser or Electron binary is downloaded: none is needed to build or test.
+# No browser or Electron binary is downloaded: Playwright uses /usr/bin/chromium, and nothing
+# needs Electron's binary to build or test.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 ELECTRON_SKIP_BINARY_DOWNLOAD=1
 npm ci --no-audit --no-fund
