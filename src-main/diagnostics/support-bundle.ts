@@ -3,10 +3,11 @@
  * sends to whoever helps them. It holds the gateway's status, volumes, storage and bandwidth
  * settings, the engine's recent log, the metric history, the engine process's state and the
  * host's facts. No secrets: CHAP secrets, tokens and keys are never in what the engine
- * reports, and nothing is read from the data dir directly.
+ * reports, a pending activation key is removed, and nothing is read from the data dir directly.
  * A part that cannot be collected (engine down) is replaced by a file saying why.
  */
 import { gzipSync } from 'node:zlib';
+import type { EngineStatus } from '../../src-gateway-engine/index.js';
 import type { ConsoleDeps } from '../ipc/handlers/console-deps.js';
 import type { SupportBundle } from '../ipc/ipc-contract.js';
 import { tarArchive, type TarEntry } from './tar-archive.js';
@@ -21,7 +22,7 @@ export async function buildSupportBundle(deps: ConsoleDeps, now: Date = new Date
     ['app-info.json', () => deps.appInfo],
     ['engine-process.json', () => deps.engineProcess.state],
     ['host.json', () => deps.hostInfo?.() ?? {}],
-    ['status.json', () => deps.engine('status', {}, 10_000)],
+    ['status.json', async () => withoutActivationKey(await deps.engine('status', {}, 10_000))],
     ['storage.json', () => deps.engine('storage.describe', {}, 10_000)],
     ['bandwidth.json', () => deps.engine('bandwidth.get', {}, 10_000)],
     ['metrics-last-hour.json', () => deps.engine('metrics.history', { resolution: 'second' }, 10_000)],
@@ -49,4 +50,11 @@ async function collected(collect: () => Promise<unknown> | unknown): Promise<Buf
   } catch (err) {
     return Buffer.from(`${JSON.stringify({ error: err instanceof Error ? err.message : String(err) }, null, 2)}\n`);
   }
+}
+
+/** A pending activation key lets whoever holds it activate the gateway into their account: not in a bundle sent around. */
+function withoutActivationKey(status: EngineStatus): EngineStatus {
+  const pending = status.controlPlane.activation;
+  if (!pending) return status;
+  return { ...status, controlPlane: { ...status.controlPlane, activation: { ...pending, activationKey: '(removed from the support bundle)' } } };
 }

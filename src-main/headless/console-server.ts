@@ -185,7 +185,7 @@ const SECURITY_HEADERS = {
 
 /** HTTP status for a console error code (the body carries the code either way). */
 function statusOf(code: string): number {
-  if (code === 'INVALID_ARGUMENT' || code === 'CONFIRMATION_MISMATCH' || code.endsWith('_INVALID') || code === 'TOKEN_REQUIRED') return 400;
+  if (code === 'INVALID_ARGUMENT' || code === 'CONFIRMATION_MISMATCH' || code.endsWith('_INVALID') || code === 'API_TOKEN_REQUIRED') return 400;
   if (code === 'NOT_FOUND' || code.endsWith('_UNKNOWN')) return 404;
   if (code === 'ALREADY_EXISTS' || code.endsWith('_USED') || code === 'ACTIVATION_NOT_STARTED') return 409;
   if (code === 'TIMEOUT' || code === 'GATEWAY_TIMEOUT') return 504;

@@ -75,5 +75,7 @@ function sameSecret(a: string, b: string): boolean {
 function isLoopbackHost(host: string, port: number): boolean {
   const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host);
   if (m === null) return false;
-  return LOOPBACK_HOSTS.has(m[1]!.toLowerCase()) && (m[2] === undefined ? port === 80 : Number(m[2]) === port);
+  const name = m[1]!.toLowerCase();
+  // Any 127.x.y.z literal: the console may listen on 127.0.0.2 (an IP literal cannot be rebound).
+  return (LOOPBACK_HOSTS.has(name) || /^127(\.\d{1,3}){3}$/.test(name)) && (m[2] === undefined ? port === 80 : Number(m[2]) === port);
 }

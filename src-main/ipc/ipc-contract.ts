@@ -42,7 +42,7 @@ export type { DiskAllocation, StorageWarning, VolumeClient } from '../../src-gat
 
 /** What the engine supervisor knows of the engine process. */
 export interface EngineProcessState {
-  /** starting → running; `restarting` after an unexpected exit (with backoff); `failed` after too many quick exits. */
+  /** starting → running; `restarting` after an unexpected exit (with backoff, never giving up); `failed` when the first start failed. */
   state: 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped' | 'failed';
   pid: number | null;
   /** Unexpected exits since main started. */

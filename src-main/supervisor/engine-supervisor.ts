@@ -98,7 +98,8 @@ export class EngineSupervisor {
     try {
       await this.#launch();
     } catch (err) {
-      this.#set({ state: 'failed', pid: null, lastError: (err as Error).message });
+      // Stopped while starting: the stop decides the state (stopped), not the aborted start.
+      if (this.#stopping === null) this.#set({ state: 'failed', pid: null, lastError: this.#state.lastError ?? (err as Error).message });
       throw err;
     }
   }
@@ -130,6 +131,7 @@ export class EngineSupervisor {
   /** Launch one engine process and wait for ready (or failure). */
   #launch(): Promise<void> {
     this.#set({ state: 'starting', pid: null });
+    this.#readyAt = 0; // until this engine is ready, its exit says nothing about stability
     const child = this.#o.launcher(this.#o.entryPath);
     this.#child = child;
     this.#set({ pid: child.pid });
@@ -177,7 +179,7 @@ export class EngineSupervisor {
     }
     if (!this.#everReady) return; // the first start failed: start() reports it
     const why = `the engine exited unexpectedly (${describeExit(code, signal)})`;
-    if (Date.now() - this.#readyAt >= this.#o.stableAfterMs) this.#delayMs = this.#o.restartDelayMs.initial;
+    if (this.#readyAt !== 0 && Date.now() - this.#readyAt >= this.#o.stableAfterMs) this.#delayMs = this.#o.restartDelayMs.initial;
     const delay = this.#delayMs;
     this.#delayMs = Math.min(this.#delayMs * 2, this.#o.restartDelayMs.max);
     this.#o.log.warn(`${why}; restarting in ${delay} ms`, { code, signal });

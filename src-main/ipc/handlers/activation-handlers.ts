@@ -51,7 +51,7 @@ export function registerActivationHandlers(register: RegisterHandler, deps: Cons
     const embedded = deps.appInfo.embeddedControlPlaneUrl;
     const isEmbedded = embedded !== null && controlPlaneOrigin(embedded) === pending.controlPlaneUrl;
     const token = apiToken ?? (isEmbedded ? await readEmbeddedAdminToken(deps.appInfo.dataDir) : undefined);
-    if (token === undefined) throw new ConsoleError('TOKEN_REQUIRED', `an API token of your account on ${pending.controlPlaneUrl} is needed to activate the gateway`);
+    if (token === undefined) throw new ConsoleError('API_TOKEN_REQUIRED', `an API token of your account on ${pending.controlPlaneUrl} is needed to activate the gateway`);
     const ca = pastedCa.get(pending.controlPlaneUrl);
     return completeActivation({ dataDir: deps.appInfo.dataDir, pending, name, timezone, token, ...(ca !== undefined ? { caCertPem: ca } : {}) });
   });

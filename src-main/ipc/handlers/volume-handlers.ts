@@ -71,19 +71,24 @@ async function syncWithProgress(name: string, emit: EmitEvent, deps: ConsoleDeps
     emit('volumes.syncProgress', { name, phase: 'running', totalBytes, remainingBytes: totalBytes, recoveryPoint: null, error: null, ...p });
   progress({});
   let polling = false;
+  let finished = false; // a poll still under way when the sync ends must not report `running` after `done`/`failed`
   const timer = setInterval(() => {
     if (polling) return;
     polling = true;
     queued()
-      .then((remaining) => progress({ remainingBytes: Math.min(remaining, totalBytes) }))
+      .then((remaining) => {
+        if (!finished) progress({ remainingBytes: Math.min(remaining, totalBytes) });
+      })
       .catch(() => undefined)
       .finally(() => (polling = false));
   }, SYNC_PROGRESS_MS);
   try {
     const recoveryPoint = await deps.engine('volume.sync', { name });
+    finished = true;
     progress({ phase: 'done', remainingBytes: 0, recoveryPoint });
     return recoveryPoint;
   } catch (err) {
+    finished = true;
     progress({ phase: 'failed', error: err instanceof Error ? err.message : String(err) });
     throw err;
   } finally {
