@@ -7,16 +7,20 @@
  * Data dir layout:
  *   engine.lock                 pid of the engine using this dir (one engine per dir)
  *   control.sock                the command API socket (0600)
+ *   settings.json               capacities and bandwidth changed at runtime (config/runtime-settings.ts)
  *   cache/                      block cache (disposable)
- *   volumes/<name>/local.json   what this gateway knows of a volume (mode, disk path)
- *   volumes/<name>/wal/         the volume's write log (upload buffer)
+ *   metrics/YYYY-MM-DD.jsonl    minute metric history, 14 days (metrics/metric-history-store.ts)
+ *   volumes/<name>/local.json   what this gateway knows of a volume (volume/local-volume-record.ts)
+ *   volumes/<name>/wal/         the volume's write log (its share of the upload buffer)
  *   store/                      the default local-folder object store
  *   control/                    control-plane identity and credentials (0700; see control/activation-store.ts)
  */
 import { mkdir, readFile, readdir, rm, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BlockCache } from './cache/index.js';
+import { MAX_SLOTS } from './cache/cache-format.js';
 import type { EngineConfig } from './config/index.js';
+import { RuntimeSettingsFile, startSettings, type StartSettings } from './config/runtime-settings.js';
 import { CheckedDevice, StatsFilter, latencyQuantile, type BlockDevice } from './device/index.js';
 import { ErrorCode, TidegateError } from './errors/index.js';
 import { LogRing, isLogLevel, levelRank, teeLogger, type Logger, type LogLevel } from './log/index.js';
@@ -24,13 +28,32 @@ import { GatewayControl } from './control/gateway-control.js';
 import { IoWaitMeter } from './control/io-wait-meter.js';
 import { RetryingStore, openStore, type ObjectStore, type RetryOptions, type StoreConfig } from './objectstore/index.js';
 import { NbdServer } from './protocols/nbd/index.js';
-import { IscsiServer, TargetTable, isIscsiName, targetNameOf, validateChapCredentials, type ExportedVolume } from './protocols/iscsi/index.js';
+import { IscsiServer, TargetTable, isIscsiName, targetNameOf, validateChapCredentials, validateIscsiTargetName, type ExportedVolume } from './protocols/iscsi/index.js';
 import { RemoteVolume } from './remote/remote-volume.js';
 import { BLOCK_SIZE } from './remote/remote-format.js';
 import type { VolumeDescriptor } from './remote/volume-descriptor.js';
 import { acquireDataDirLock, type DataDirLock } from './runtime/data-dir-lock.js';
-import type { CommandParams, CreateVolumeParams, EngineCommandApi, IscsiAccessParams, EngineStatus, LogLine, RecoverResult, RecoveryPoint, VolumeInfo } from './runtime/engine-commands.js';
+import type {
+  BandwidthSettings,
+  CommandParams,
+  CreateVolumeParams,
+  EngineCommandApi,
+  IscsiAccessParams,
+  EngineStatus,
+  LogLine,
+  RecoverResult,
+  RecoveryPoint,
+  StorageInfo,
+  VolumeClient,
+  VolumeInfo,
+} from './runtime/engine-commands.js';
 import { buildEngineMetrics, type EngineMetrics } from './metrics/engine-metrics.js';
+import { MetricHistory, type MetricLevels, type MetricSource, type VolumeCounterTotals } from './metrics/metric-history.js';
+import { filesystemSpace } from './storage/filesystem-space.js';
+import { MIN_WRITE_LOG_BYTES, planStorageChange } from './storage/storage-change.js';
+import { storageWarnings } from './storage/storage-warnings.js';
+import { BandwidthController } from './upload/bandwidth-controller.js';
+import { isNbdExported, parseLocalVolumeRecord, type LocalVolumeRecord } from './volume/local-volume-record.js';
 import { PrimaryDisk } from './volume/primary-disk.js';
 import { Volume } from './volume/volume.js';
 import { validateVolumeName } from './config/volume-name.js';
@@ -63,17 +86,6 @@ export interface EngineHooks {
   random?: () => number;
 }
 
-interface LocalVolumeRecord {
-  name: string;
-  volumeId: string;
-  mode: 'cached' | 'stored';
-  diskPath: string | null;
-  /** iSCSI access settings (secrets stay in this 0600 file only). */
-  iscsi?: { chap?: ChapSettings; allowedInitiators?: string[] };
-}
-
-type ChapSettings = NonNullable<IscsiAccessParams['chap']>;
-
 interface OpenVolume {
   record: LocalVolumeRecord;
   volume: Volume | undefined;
@@ -100,14 +112,33 @@ export class Engine {
   private metrics: EngineMetrics | undefined;
   private readonly startedAt = new Date().toISOString();
   private readonly version: string;
-  private bandwidthBytesPerSec: number;
+  /** The default upload limit, the weekly schedule and the limit in force. */
+  private readonly bandwidth: BandwidthController;
+  /** Each volume's write-log capacity (its share of the upload buffer); changed by storage.configure. */
+  private writeLogCapacityBytes: number;
+  private readonly settings: RuntimeSettingsFile;
+  private readonly history: MetricHistory;
+  /** storage.configure calls run one at a time (each checks what the previous one left). */
+  private storageChanges: Promise<unknown> = Promise.resolve();
   private closing = false;
   private readonly ring: LogRing;
   private readonly control: GatewayControl;
   /** IoWaitPercent for status(): measured over at least a second between readers. */
   private readonly ioWait = new IoWaitMeter({ minWindowMs: 1_000 });
+  /** IoWaitPercent for the metric history: its own meter, read once a second. */
+  private readonly historyIoWait = new IoWaitMeter();
 
-  private constructor(config: EngineConfig, logger: Logger, ring: LogRing, store: ObjectStore, lock: DataDirLock, cache: BlockCache, hooks: EngineHooks) {
+  private constructor(
+    config: EngineConfig,
+    logger: Logger,
+    ring: LogRing,
+    store: ObjectStore,
+    lock: DataDirLock,
+    cache: BlockCache,
+    settings: RuntimeSettingsFile,
+    initial: StartSettings,
+    hooks: EngineHooks,
+  ) {
     const version = hooks.version ?? '0.1.0';
     this.config = config;
     this.ring = ring;
@@ -116,7 +147,8 @@ export class Engine {
     this.lock = lock;
     this.cache = cache;
     this.version = version;
-    this.bandwidthBytesPerSec = config.upload.bandwidthBytesPerSec;
+    this.settings = settings;
+    this.writeLogCapacityBytes = initial.writeLogCapacityBytes;
     this.commands = {
       status: async () => this.status(),
       'volume.create': (p) => this.createVolume(p),
@@ -124,7 +156,16 @@ export class Engine {
       'volume.delete': (p) => this.deleteVolume(p.name),
       'volume.sync': (p) => this.syncVolume(p.name),
       recover: (p) => this.recover(p.store, p.force ?? false),
-      'bandwidth.set': async (p) => this.setBandwidth(p.bytesPerSec),
+      'bandwidth.set': async (p) => {
+        // The default limit (outside scheduled windows), as before schedules existed.
+        if (typeof p?.bytesPerSec !== 'number') throw new TidegateError(ErrorCode.InvalidArgument, 'bandwidth.set needs { bytesPerSec } (0 = unlimited)');
+        return { bytesPerSec: (await this.configureBandwidth({ bytesPerSec: p.bytesPerSec })).bytesPerSec };
+      },
+      'bandwidth.get': async () => this.bandwidth.settings(),
+      'bandwidth.configure': (p) => this.configureBandwidth(p),
+      'storage.describe': () => this.describeStorage(),
+      'storage.configure': (p) => this.configureStorage(p),
+      'metrics.history': (p) => this.history.query(p),
       'volume.iscsi': (p) => this.setIscsiAccess(p),
       'control.activate': (p) => this.control.activate(p),
       'control.status': async () => this.control.status(),
@@ -141,9 +182,23 @@ export class Engine {
       ring,
       ...(hooks.random !== undefined ? { random: hooks.random } : {}),
     });
+    this.bandwidth = new BandwidthController({
+      bytesPerSec: initial.uploadBandwidthBytesPerSec,
+      schedule: initial.bandwidthSchedule,
+      timeZone: () => this.control.status().timezone,
+      apply: (rate) => {
+        for (const v of this.volumes.values()) v.volume?.uploader.limiter.setRate(rate);
+        this.logger.info('upload bandwidth limit in force', { bytesPerSec: rate });
+      },
+    });
+    this.history = new MetricHistory({
+      dir: join(config.dataDir, 'metrics'),
+      source: this.metricSource(),
+      onWarning: (msg, fields) => this.logger.warn(msg, fields),
+    });
     this.targets = new TargetTable(
       {
-        get: (name) => this.exportedVolume(this.volumes.get(name)),
+        byTargetName: (targetName) => this.exportedVolume([...this.volumes.values()].find((e) => iscsiTargetNameOf(e.record) === targetName)),
         list: () => [...this.volumes.values()].map((e) => this.exportedVolume(e)).filter((v) => v !== undefined),
       },
       { maxRequestBytes: this.maxRequestBytes, productRevision: version, logger },
@@ -158,14 +213,27 @@ export class Engine {
       let store = openStore(config.store as StoreConfig);
       if (hooks.wrapStore) store = new RetryingStore(hooks.wrapStore(store), hooks.storeRetry);
       await store.ensureBucket();
-      const cache = await BlockCache.open({ dir: join(config.dataDir, 'cache'), capacityBytes: config.cache.capacityBytes, blockSize: BLOCK_SIZE });
+      // Capacities and bandwidth changed at runtime come back, unless the config sets them explicitly.
+      const settings = new RuntimeSettingsFile(config.dataDir);
+      const stored = await settings.load((msg, fields) => logger.warn(msg, fields));
+      const initial = startSettings(
+        config,
+        stored,
+        { minCacheBytes: BLOCK_SIZE, maxCacheBytes: MAX_SLOTS * BLOCK_SIZE, minWriteLogBytes: Math.max(MIN_WRITE_LOG_BYTES, 2 * config.writeLog.segmentBytes) },
+        (msg, fields) => logger.info(msg, fields),
+        (msg, fields) => logger.warn(msg, fields),
+      );
+      const cache = await BlockCache.open({ dir: join(config.dataDir, 'cache'), capacityBytes: initial.cacheCapacityBytes, blockSize: BLOCK_SIZE });
       // Keep recent lines (info and up, or debug when asked for) for logs.recent and the control plane.
       const ring = new LogRing(LOG_RING_CAPACITY);
       const ringLevel: LogLevel = levelRank(config.logLevel) < levelRank('info') ? config.logLevel : 'info';
-      const engine = new Engine(config, teeLogger(logger, ring, ringLevel), ring, store, lock, cache, hooks);
+      const engine = new Engine(config, teeLogger(logger, ring, ringLevel), ring, store, lock, cache, settings, initial, hooks);
       await engine.openLocalVolumes();
       await engine.listen();
       await engine.control.start();
+      engine.bandwidth.start();
+      // The history is a convenience: a data dir where it cannot be kept still serves.
+      await engine.history.start().catch((err: unknown) => engine.logger.warn('metric history unavailable', { error: (err as Error).message }));
       engine.logger.info('engine started', { gatewayId: config.gatewayId, store: store.description, nbd: engine.nbdAddress, volumes: engine.volumes.size });
       return engine;
     } catch (err) {
@@ -201,6 +269,8 @@ export class Engine {
     this.closing = true;
     // The control plane first: no remote command may start while the engine shuts down.
     await this.control.close();
+    this.bandwidth.stop();
+    await this.history.stop();
     await this.iscsi?.close();
     await this.nbd?.close();
     await this.metrics?.close();
@@ -214,8 +284,12 @@ export class Engine {
     if (this.config.nbd) {
       this.nbd = new NbdServer(
         {
-          lookup: (name) => this.volumes.get(name)?.device,
-          list: () => [...this.volumes.values()].filter((v) => v.device).map((v) => ({ name: v.record.name, description: `${v.record.mode} volume` })),
+          // A volume created without NBD is, to NBD clients, no export at all.
+          lookup: (name) => {
+            const e = this.volumes.get(name);
+            return e !== undefined && isNbdExported(e.record) ? e.device : undefined;
+          },
+          list: () => [...this.volumes.values()].filter((v) => v.device && isNbdExported(v.record)).map((v) => ({ name: v.record.name, description: `${v.record.mode} volume` })),
         },
         { logger: this.logger, maxBlockSize: this.maxRequestBytes },
       );
@@ -240,12 +314,8 @@ export class Engine {
     const dir = join(this.config.dataDir, 'volumes');
     await mkdir(dir, { recursive: true });
     for (const name of (await readdir(dir)).sort()) {
-      let record: LocalVolumeRecord;
-      try {
-        record = JSON.parse(await readFile(join(dir, name, 'local.json'), 'utf8')) as LocalVolumeRecord;
-      } catch {
-        continue; // a half-created volume folder: nothing of it was acknowledged
-      }
+      const record = await readFile(join(dir, name, 'local.json'), 'utf8').then(parseLocalVolumeRecord, () => undefined);
+      if (record === undefined) continue; // a half-created volume folder: nothing of it was acknowledged
       await this.openVolume(record, false);
     }
   }
@@ -261,7 +331,7 @@ export class Engine {
       }
       const { log, replayed, discardedBytes } = await WriteLog.open({
         dir: join(this.volumeDir(record.name), 'wal'),
-        capacityBytes: this.config.writeLog.capacityBytes,
+        capacityBytes: this.writeLogCapacityBytes,
         segmentBytes: this.config.writeLog.segmentBytes,
         syncPolicy: this.config.writeLog.syncPolicy,
         afterSeq: remote.head.lastSeq,
@@ -278,7 +348,7 @@ export class Engine {
         upload: {
           concurrency: this.config.upload.concurrency,
           objectBytes: this.config.upload.objectBytes,
-          bandwidthBytesPerSec: this.bandwidthBytesPerSec,
+          bandwidthBytesPerSec: this.bandwidth.effectiveBytesPerSec,
           retryBaseMs: this.config.upload.retryBaseMs,
           retryMaxMs: this.config.upload.retryMaxMs,
           sealIntervalMs: 1000,
@@ -308,13 +378,26 @@ export class Engine {
     if (p.sizeBytes > max) throw new TidegateError(ErrorCode.InvalidArgument, `a ${p.mode} volume can be at most ${max / 1024 ** 4} TiB`);
     if (p.mode === 'stored' && !p.diskPath) throw new TidegateError(ErrorCode.InvalidArgument, 'a stored volume needs --disk PATH (a file or block device for its primary data)');
     if (p.mode === 'cached' && p.diskPath) throw new TidegateError(ErrorCode.InvalidArgument, '--disk is only for stored volumes');
+    if (p.nbdExport !== undefined && typeof p.nbdExport !== 'boolean') throw new TidegateError(ErrorCode.InvalidArgument, `nbdExport must be true or false (got ${JSON.stringify(p.nbdExport)})`);
+    const targetName = p.iscsiTargetName === undefined ? targetNameOf(p.name) : validateIscsiTargetName(p.iscsiTargetName);
     if (this.volumes.has(p.name)) throw new TidegateError(ErrorCode.AlreadyExists, `volume ${p.name} already exists on this gateway`);
+    const holder = [...this.volumes.values()].find((e) => iscsiTargetNameOf(e.record) === targetName);
+    if (holder !== undefined) {
+      throw new TidegateError(ErrorCode.AlreadyExists, `iSCSI target name ${targetName} is already used by volume ${holder.record.name}; choose another with iscsiTargetName`);
+    }
     const descriptor = await RemoteVolume.create(this.store, p.name, p.sizeBytes, p.mode, this.config.gatewayId);
-    const record: LocalVolumeRecord = { name: p.name, volumeId: descriptor.volumeId, mode: p.mode, diskPath: p.diskPath ?? null };
+    const record: LocalVolumeRecord = {
+      name: p.name,
+      volumeId: descriptor.volumeId,
+      mode: p.mode,
+      diskPath: p.diskPath ?? null,
+      iscsiTargetName: targetName,
+      nbdExport: p.nbdExport ?? true,
+    };
     await this.writeLocalRecord(record);
     const entry = await this.openVolume(record, false);
     if (entry.openError) throw entry.openError;
-    this.logger.info('volume created', { volume: p.name, mode: p.mode, sizeBytes: p.sizeBytes });
+    this.logger.info('volume created', { volume: p.name, mode: p.mode, sizeBytes: p.sizeBytes, iscsiTargetName: targetName, nbdExport: record.nbdExport });
     return this.volumeInfo(entry);
   }
 
@@ -359,6 +442,10 @@ export class Engine {
       }
       const diskPath = d.mode === 'stored' ? join(this.volumeDir(d.name), 'disk.img') : null;
       const record: LocalVolumeRecord = { name: d.name, volumeId: d.volumeId, mode: d.mode, diskPath };
+      const holder = [...this.volumes.values()].find((e) => iscsiTargetNameOf(e.record) === iscsiTargetNameOf(record));
+      if (holder !== undefined) {
+        this.logger.warn('recovered volume has no iSCSI target: its default target name is used by another volume', { volume: d.name, targetName: iscsiTargetNameOf(record), usedBy: holder.record.name });
+      }
       // Open first (ownership may refuse); only then remember it locally.
       await mkdir(this.volumeDir(d.name), { recursive: true });
       if (diskPath) await rm(diskPath, { force: true });
@@ -377,11 +464,130 @@ export class Engine {
     return result;
   }
 
-  private setBandwidth(bytesPerSec: number): { bytesPerSec: number } {
-    if (!Number.isSafeInteger(bytesPerSec) || bytesPerSec < 0) throw new TidegateError(ErrorCode.InvalidArgument, 'bandwidth must be a non-negative number of bytes per second (0 = unlimited)');
-    this.bandwidthBytesPerSec = bytesPerSec;
-    for (const v of this.volumes.values()) v.volume?.uploader.limiter.setRate(bytesPerSec);
-    return { bytesPerSec };
+  /** `bandwidth.configure` (and `bandwidth.set`): validate, store, then apply. */
+  private async configureBandwidth(p: CommandParams<'bandwidth.configure'>): Promise<BandwidthSettings> {
+    const next = this.bandwidth.check(p);
+    await this.settings.update({ uploadBandwidthBytesPerSec: next.bytesPerSec, bandwidthSchedule: next.schedule });
+    const settings = this.bandwidth.configure(next);
+    this.logger.info('upload bandwidth settings changed', { bytesPerSec: settings.bytesPerSec, scheduleEntries: settings.schedule.length, effectiveBytesPerSec: settings.effectiveBytesPerSec });
+    return settings;
+  }
+
+  /** `storage.describe`: where the cache and the upload buffer live, how big and how full, and what is wrong. */
+  private async describeStorage(): Promise<StorageInfo> {
+    const cacheDir = this.cache.dir;
+    const logDir = join(this.config.dataDir, 'volumes');
+    const [cacheFs, logFs] = await Promise.all([filesystemSpace(cacheDir), filesystemSpace(logDir)]);
+    const cs = this.cache.stats();
+    let logUsed = 0;
+    let dirty = 0;
+    let fullest: { volume: string; usedBytes: number; capacityBytes: number } | undefined;
+    for (const e of this.volumes.values()) {
+      const v = e.volume;
+      if (v === undefined) continue;
+      logUsed += v.log.usedBytes;
+      dirty += v.dirtyBlocks * BLOCK_SIZE;
+      if (fullest === undefined || v.log.usedBytes > fullest.usedBytes) fullest = { volume: e.record.name, usedBytes: v.log.usedBytes, capacityBytes: v.log.capacityBytes };
+    }
+    const info: Omit<StorageInfo, 'warnings'> = {
+      cache: { path: cacheDir, capacityBytes: cs.capacityBytes, usedBytes: cs.usedBytes, filesystemBytes: cacheFs.totalBytes, filesystemFreeBytes: cacheFs.freeBytes },
+      uploadBuffer: {
+        path: logDir,
+        capacityBytes: this.writeLogCapacityBytes * Math.max(1, this.volumes.size),
+        usedBytes: logUsed,
+        filesystemBytes: logFs.totalBytes,
+        filesystemFreeBytes: logFs.freeBytes,
+      },
+    };
+    const warnings = storageWarnings({ ...info, sameFilesystem: cacheFs.device === logFs.device, cacheDirtyBytes: dirty, ...(fullest !== undefined ? { fullestLog: fullest } : {}) });
+    return { ...info, warnings };
+  }
+
+  /**
+   * `storage.configure`: check the new capacities against the disks and what they hold
+   * (storage/storage-change.ts), store them, then apply them to the running cache and logs.
+   */
+  private configureStorage(p: CommandParams<'storage.configure'>): Promise<StorageInfo> {
+    const run = this.storageChanges.then(async () => {
+      const cacheDir = this.cache.dir;
+      const logDir = join(this.config.dataDir, 'volumes');
+      const [cacheFs, logFs] = await Promise.all([filesystemSpace(cacheDir), filesystemSpace(logDir)]);
+      const cs = this.cache.stats();
+      const plan = planStorageChange(p, {
+        cache: { capacityBytes: cs.capacityBytes, usedBytes: cs.usedBytes, blockSize: cs.blockSize, maxBytes: MAX_SLOTS * cs.blockSize },
+        writeLog: {
+          perVolumeBytes: this.writeLogCapacityBytes,
+          segmentBytes: this.config.writeLog.segmentBytes,
+          // A volume that failed to open still has its share; its log is not counted as used here.
+          volumes: [...this.volumes.values()].map((e) => ({ name: e.record.name, usedBytes: e.volume?.log.usedBytes ?? 0 })),
+        },
+        cacheFs,
+        writeLogFs: logFs,
+      });
+      if (plan.cacheBytes === undefined && plan.writeLogBytesPerVolume === undefined) return this.describeStorage();
+      await this.settings.update({
+        ...(plan.cacheBytes !== undefined ? { cacheCapacityBytes: plan.cacheBytes } : {}),
+        ...(plan.writeLogBytesPerVolume !== undefined ? { writeLogCapacityBytes: plan.writeLogBytesPerVolume } : {}),
+      });
+      if (plan.writeLogBytesPerVolume !== undefined) {
+        this.writeLogCapacityBytes = plan.writeLogBytesPerVolume;
+        for (const e of this.volumes.values()) e.volume?.log.setCapacity(plan.writeLogBytesPerVolume);
+      }
+      if (plan.cacheBytes !== undefined) await this.cache.resize(plan.cacheBytes);
+      this.logger.info('storage capacities changed', { cacheBytes: this.cache.capacityBytes, writeLogBytesPerVolume: this.writeLogCapacityBytes });
+      return this.describeStorage();
+    });
+    this.storageChanges = run.catch(() => undefined);
+    return run;
+  }
+
+  /** What the metric history samples: every open volume's counters and the gateway's levels. */
+  private metricSource(): MetricSource {
+    const totals: VolumeCounterTotals = { readOps: 0, writeOps: 0, readBytes: 0, writeBytes: 0, readLatencySeconds: 0, writeLatencySeconds: 0, uploadBytes: 0, cacheHits: 0, cacheMisses: 0 };
+    return {
+      forEachVolume: (visit) => {
+        for (const e of this.volumes.values()) {
+          const v = e.volume;
+          const stats = e.stats;
+          if (v === undefined || stats === undefined) continue;
+          const r = stats.latencyTotals('read');
+          const w = stats.latencyTotals('write');
+          totals.readOps = r.ops;
+          totals.readLatencySeconds = r.seconds;
+          totals.writeOps = w.ops;
+          totals.writeLatencySeconds = w.seconds;
+          totals.readBytes = v.counters.readBytes;
+          totals.writeBytes = v.counters.writeBytes;
+          totals.uploadBytes = v.uploader.stats.cloudBytesUploaded;
+          totals.cacheHits = v.counters.cacheHits;
+          totals.cacheMisses = v.counters.cacheMisses;
+          visit(stats, totals);
+        }
+      },
+      levels: (): MetricLevels => {
+        const cs = this.cache.stats();
+        let dirty = 0;
+        let logUsed = 0;
+        let sinceMs = 0;
+        for (const e of this.volumes.values()) {
+          const v = e.volume;
+          if (v === undefined) continue;
+          dirty += v.dirtyBlocks * BLOCK_SIZE;
+          logUsed += v.log.usedBytes;
+          sinceMs = Math.max(sinceMs, v.timeSinceLastRecoveryPointMs());
+        }
+        const logCap = this.writeLogCapacityBytes * Math.max(1, this.volumes.size);
+        return {
+          uploadLimitBytesPerSec: this.bandwidth.effectiveBytesPerSec,
+          CachePercentUsed: cs.capacityBytes > 0 ? (100 * cs.usedBytes) / cs.capacityBytes : 0,
+          CachePercentDirty: cs.capacityBytes > 0 ? Math.min(100, (100 * dirty) / cs.capacityBytes) : 0,
+          UploadBufferPercentUsed: (100 * logUsed) / logCap,
+          QueuedWrites: dirty,
+          TimeSinceLastRecoveryPoint: Math.round(sinceMs / 1000),
+          IoWaitPercent: this.historyIoWait.percent(),
+        };
+      },
+    };
   }
 
   private requireEntry(name: string): OpenVolume {
@@ -402,6 +608,7 @@ export class Engine {
     const chap = e.record.iscsi?.chap;
     return {
       name: e.record.name,
+      targetName: iscsiTargetNameOf(e.record),
       volumeId: e.record.volumeId,
       device: e.device,
       access: {
@@ -456,7 +663,8 @@ export class Engine {
     const c = v?.counters;
     const u = v?.uploader.stats;
     const logUsed = v?.log.usedBytes ?? 0;
-    const logCap = this.config.writeLog.capacityBytes;
+    const logCap = this.writeLogCapacityBytes;
+    const targetName = iscsiTargetNameOf(e.record);
     const reads = (c?.cacheHits ?? 0) + (c?.cacheMisses ?? 0);
     // Degraded: changes wait for upload and every attempt has failed for a while.
     const pending = v !== undefined && v.log.lastSequence > v.remote.head.lastSeq;
@@ -469,14 +677,15 @@ export class Engine {
       diskPath: e.record.diskPath,
       state: failed ? 'failed' : (v?.log.queuedWrites ?? 0) > 0 ? 'throttled' : uploadsFailing ? 'degraded' : 'available',
       error: failed ? `${failed.code}: ${failed.message}` : uploadsFailing ? `uploads failing: ${u!.lastError}` : null,
-      nbdExport: e.record.name,
+      nbdExport: isNbdExported(e.record) ? e.record.name : null,
       iscsi: {
-        targetName: targetNameOf(e.record.name),
+        targetName,
         chapUser: e.record.iscsi?.chap?.user ?? null,
         mutualChapUser: e.record.iscsi?.chap?.mutualUser ?? null,
         allowedInitiators: e.record.iscsi?.allowedInitiators ?? [],
-        sessions: this.iscsi?.sessionsOf(targetNameOf(e.record.name)) ?? 0,
+        sessions: this.iscsi?.sessionsOf(targetName) ?? 0,
       },
+      clients: this.clientsOf(e.record, targetName),
       recoveryPoint: v
         ? { headNo: v.remote.head.headNo, lastSeq: v.remote.head.lastSeq, committedAt: v.remote.head.committedAt }
         : { headNo: 0, lastSeq: 0, committedAt: '' },
@@ -502,6 +711,20 @@ export class Engine {
     };
   }
 
+  /** NBD clients attached to the volume's export and iSCSI sessions logged in to its target, oldest first. */
+  private clientsOf(record: LocalVolumeRecord, targetName: string): VolumeClient[] {
+    const out: Array<VolumeClient & { at: number }> = [];
+    if (isNbdExported(record)) {
+      for (const c of this.nbd?.clients() ?? []) {
+        if (c.exportName === record.name) out.push({ protocol: 'nbd', address: c.address, initiator: null, connectedAt: new Date(c.connectedAt).toISOString(), at: c.connectedAt });
+      }
+    }
+    for (const s of this.iscsi?.sessionInfo(targetName) ?? []) {
+      out.push({ protocol: 'iscsi', address: s.address, initiator: s.initiatorName, connectedAt: new Date(s.connectedAt).toISOString(), at: s.connectedAt });
+    }
+    return out.sort((a, b) => a.at - b.at).map(({ at: _at, ...c }) => c);
+  }
+
   private status(): EngineStatus {
     const volumes = this.listVolumes();
     const cs = this.cache.stats();
@@ -515,7 +738,7 @@ export class Engine {
     const dirty = sum((m) => m.DirtyBytes);
     const logUsed = sum((m) => m.UploadBufferUsedBytes);
     const waiting = sum((m) => m.WritesWaitingForBuffer);
-    const logCap = this.config.writeLog.capacityBytes * Math.max(1, this.volumes.size);
+    const logCap = this.writeLogCapacityBytes * Math.max(1, this.volumes.size);
     const control = this.control.status();
     return {
       gatewayId: this.config.gatewayId,
@@ -546,7 +769,7 @@ export class Engine {
         UploadBufferPercentUsed: (100 * logUsed) / logCap,
         QueuedWrites: dirty,
         WritesWaitingForBuffer: waiting,
-        bandwidthBytesPerSec: this.bandwidthBytesPerSec,
+        bandwidthBytesPerSec: this.bandwidth.effectiveBytesPerSec,
       },
       volumes,
     };
@@ -590,4 +813,9 @@ async function restorePrimary(volume: Volume, logger: Logger): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: Math.min(8, runs.length) }, worker));
+}
+
+/** The volume's iSCSI target name: its own, else the default for its name (records from before target names were kept). */
+function iscsiTargetNameOf(record: LocalVolumeRecord): string {
+  return record.iscsiTargetName ?? targetNameOf(record.name);
 }

@@ -6,7 +6,21 @@
 import type { RemoteCommand } from '../../src-gateway-engine/control/control-wire.js';
 
 /** Every RemoteCommand, in a stable order. */
-export const REMOTE_COMMANDS = ['status', 'volume.create', 'volume.list', 'volume.delete', 'volume.sync', 'bandwidth.set', 'volume.iscsi', 'logs.recent'] as const satisfies readonly RemoteCommand[];
+export const REMOTE_COMMANDS = [
+  'status',
+  'volume.create',
+  'volume.list',
+  'volume.delete',
+  'volume.sync',
+  'bandwidth.set',
+  'volume.iscsi',
+  'logs.recent',
+  'metrics.history',
+  'storage.describe',
+  'storage.configure',
+  'bandwidth.get',
+  'bandwidth.configure',
+] as const satisfies readonly RemoteCommand[];
 
 type Listed = (typeof REMOTE_COMMANDS)[number];
 /** Compile-time proof that the list names every RemoteCommand. */

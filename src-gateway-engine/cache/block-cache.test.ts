@@ -162,6 +162,72 @@ describe('dirty pinning', () => {
   });
 });
 
+describe('resize at runtime', () => {
+  it('growing keeps every block and makes room for more', async () => {
+    const c = await openCache(2);
+    await c.put('v', 0, block('v', 0));
+    await c.put('v', 1, block('v', 1), { dirty: true });
+    await c.resize(4 * BS);
+    expect(c.capacityBytes).toBe(4 * BS);
+    await c.put('v', 2, block('v', 2));
+    await c.put('v', 3, block('v', 3));
+    for (let i = 0; i < 4; i++) expect(await c.get('v', i)).toEqual(block('v', i));
+    expect(c.stats()).toMatchObject({ evictions: 0, capacityBytes: 4 * BS, usedBytes: 4 * BS });
+  });
+
+  it('shrinking forgets the blocks beyond the new end (clean and dirty), keeps the rest, and truncates the data file', async () => {
+    const c = await openCache(8);
+    for (let i = 0; i < 6; i++) await c.put('v', i, block('v', i), { dirty: i === 5 });
+    await c.resize(3 * BS + 100); // whole slots only
+    expect(c.capacityBytes).toBe(3 * BS);
+    for (let i = 0; i < 3; i++) expect(await c.get('v', i)).toEqual(block('v', i));
+    for (let i = 3; i < 6; i++) expect(await c.get('v', i)).toBeUndefined();
+    expect(c.stats()).toMatchObject({ usedBytes: 3 * BS, dirtyBytes: 0 });
+    expect((await stat(join(dir, DATA_FILE_NAME))).size).toBeLessThanOrEqual(3 * BS);
+    // New puts evict within the smaller cache.
+    await c.put('w', 0, block('w', 0));
+    expect(c.stats().evictions).toBe(1);
+    expect(c.stats().usedBytes).toBe(3 * BS);
+  });
+
+  it('a put writing into a slot beyond the new end finishes uncached; the truncate waits for it', async () => {
+    const file = new MemoryDataFile();
+    const c = await openCache(4, { openDataFile: file.opener() });
+    for (let i = 0; i < 3; i++) await c.put('v', i, block('v', i));
+    const gate = deferred();
+    file.beforeIo = (kind, position) => (kind === 'write' && position === 3 * BS ? gate.promise : Promise.resolve());
+    const writing = c.put('v', 3, block('v', 3)); // takes slot 3
+    const resized = c.resize(2 * BS);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(file.bytes.length).toBe(3 * BS); // not truncated yet: slot 3 is being written
+    gate.resolve();
+    expect(await writing).toBe(false);
+    await resized;
+    expect(file.bytes.length).toBe(2 * BS);
+    expect(await c.get('v', 3)).toBeUndefined();
+    expect(c.stats().usedBytes).toBe(2 * BS);
+  });
+
+  it('the next open with the new capacity is warm', async () => {
+    const c = await openCache(8);
+    for (let i = 0; i < 4; i++) await c.put('v', i, block('v', i));
+    await c.resize(16 * BS);
+    await c.close();
+    const again = await openCache(16);
+    expect(again.openedWarm).toBe(true);
+    expect(await again.get('v', 2)).toEqual(block('v', 2));
+  });
+
+  it('refuses less than one block, a fraction, and a closed cache', async () => {
+    const c = await openCache(4);
+    await expect(c.resize(BS - 1)).rejects.toMatchObject({ code: ErrorCode.InvalidArgument });
+    await expect(c.resize(4 * BS + 0.5)).rejects.toMatchObject({ code: ErrorCode.InvalidArgument });
+    await c.close();
+    await expect(c.resize(8 * BS)).rejects.toMatchObject({ code: ErrorCode.ShuttingDown });
+    expect(c.capacityBytes).toBe(4 * BS);
+  });
+});
+
 describe('invalidation', () => {
   it('invalidate, invalidateRange (small and huge counts) and dropVolume forget blocks', async () => {
     const c = await openCache(16);

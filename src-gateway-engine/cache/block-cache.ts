@@ -21,7 +21,9 @@
  *                              same key, an invalidate or a dropVolume
  *   DIRTY       → CLEAN        markClean (becomes the most recently used)
  *   CLEAN|DIRTY → FREE         invalidate, invalidateRange, dropVolume, a put of the same key
- *                              (at its start), a read error on the slot
+ *                              (at its start), a read error on the slot, a resize that shrinks
+ *                              the cache below the slot (a DIRTY block is still in the write log)
+ *   WRITING     → FREE         (also) the cache shrank below the slot while it was written
  *
  * WRITING is the transient state of a slot reserved by a put whose data write is under way;
  * it is neither indexed nor evictable, so a slot is only ever named in the key index once
@@ -128,8 +130,10 @@ interface LoadedState {
 export class BlockCache {
   /** Slot size in bytes. */
   readonly blockSize: number;
-  /** Usable capacity in bytes (whole slots). */
-  readonly capacityBytes: number;
+  /** Usable capacity in bytes (whole slots); changed by `resize`. */
+  get capacityBytes(): number {
+    return this.table.slotCount * this.blockSize;
+  }
   /** The cache directory. */
   readonly dir: string;
   /** True when open restored the previous run's index. */
@@ -155,11 +159,12 @@ export class BlockCache {
   /** The index snapshot has been taken: in-memory changes can no longer reach it. */
   private sealed = false;
   private closePromise: Promise<void> | undefined;
+  /** Resizes run one at a time (a grow must never interleave with a shrink's truncate). */
+  private resizing: Promise<void> = Promise.resolve();
 
   private constructor(options: Required<Omit<BlockCacheOptions, 'openDataFile'>>, file: CacheDataFile, loaded: LoadedState) {
     this.dir = options.dir;
     this.blockSize = options.blockSize;
-    this.capacityBytes = loaded.table.slotCount * options.blockSize;
     this.file = file;
     this.table = loaded.table;
     this.volumes = loaded.volumes;
@@ -474,6 +479,13 @@ export class BlockCache {
           if (vol.pending.get(b) === me) vol.pending.delete(b);
           continue;
         }
+        if (s >= this.table.slotCount) {
+          // The cache shrank below this slot while it was written: the block is not cached.
+          this.table.free(s);
+          if (vol.pending.get(b) === me) vol.pending.delete(b);
+          allCached = false;
+          continue;
+        }
         if (vol.pending.get(b) !== me) {
           this.table.free(s); // superseded while writing
           continue;
@@ -526,6 +538,12 @@ export class BlockCache {
         await this.file.write(data, slot * this.blockSize);
       } catch {
         this.errors++;
+        this.table.free(slot);
+        if (vol.pending.get(blockIndex) === me) vol.pending.delete(blockIndex);
+        return false;
+      }
+      if (slot >= this.table.slotCount) {
+        // The cache shrank below this slot while it was written: the block is not cached.
         this.table.free(slot);
         if (vol.pending.get(blockIndex) === me) vol.pending.delete(blockIndex);
         return false;
@@ -602,6 +620,48 @@ export class BlockCache {
     vol.blocks.clear();
     this.volumes.delete(volumeId);
     this.byOrdinal.delete(vol.ordinal);
+  }
+
+  /**
+   * Change the capacity while the cache serves. Growing only raises the limit. Shrinking
+   * forgets every block in a slot beyond the new end — CLEAN ones, and DIRTY ones too: the
+   * cache is disposable, and a block not yet uploaded is still in its volume's write log,
+   * which reads consult first — lets writes already under way there finish uncached, then
+   * truncates the data file to give the disk space back. Resolves once done.
+   */
+  resize(capacityBytes: number): Promise<void> {
+    const bs = this.blockSize;
+    if (!Number.isSafeInteger(capacityBytes) || capacityBytes < bs) {
+      return Promise.reject(new TidegateError(ErrorCode.InvalidArgument, `cache capacity must be a whole number of bytes of at least one block (${bs}), got ${capacityBytes}`));
+    }
+    const slots = Math.floor(capacityBytes / bs);
+    if (slots > MAX_SLOTS) return Promise.reject(new TidegateError(ErrorCode.InvalidArgument, `cache capacity exceeds ${MAX_SLOTS} blocks of ${bs} bytes`));
+    const run = this.resizing.then(() => this.resizeNow(slots));
+    this.resizing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async resizeNow(slots: number): Promise<void> {
+    if (this.closing) throw new TidegateError(ErrorCode.ShuttingDown, 'block cache is closing; its capacity cannot change now');
+    const table = this.table;
+    if (slots >= table.slotCount) {
+      table.grow(slots);
+      return;
+    }
+    const end = table.highWaterMark;
+    for (let s = slots; s < end; s++) {
+      const state = table.state[s];
+      if (state === SlotState.Clean || state === SlotState.Dirty) this.dropSlot(s);
+    }
+    table.shrink(slots);
+    // Puts that reserved a slot beyond the new end before the shrink free it when their write ends.
+    while (table.writingFrom(slots) && !this.closing) await new Promise((r) => setTimeout(r, 2));
+    if (this.closing) return;
+    try {
+      await this.file.truncate(slots * this.blockSize);
+    } catch {
+      this.errors++; // only the disk space stays taken; nothing beyond the end is ever read
+    }
   }
 
   /** A snapshot of the counters (see cacheHitPercent & co. for the derived percentages). */

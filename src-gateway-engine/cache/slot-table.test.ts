@@ -66,4 +66,31 @@ describe('SlotTable', () => {
     for (let s = t.reserveFree(); s !== -1; s = t.reserveFree()) got.add(s);
     expect([...got].sort()).toEqual([0, 1, 3, 4, 6, 7]);
   });
+
+  it('grow raises the limit; a shrink keeps slots beyond the end off the free list and out of the tail', () => {
+    const t = new SlotTable(4);
+    for (let i = 0; i < 4; i++) t.reserveFree();
+    expect(t.reserveFree()).toBe(-1);
+    t.grow(6);
+    expect(t.slotCount).toBe(6);
+    expect(t.reserveFree()).toBe(4);
+    // Slots 0..4 WRITING; free 1 and 3; shrink to 3 while slot 4 is still being written.
+    t.free(1);
+    t.free(3);
+    t.shrink(3);
+    expect(t.slotCount).toBe(3);
+    expect(t.writingFrom(3)).toBe(true);
+    expect(t.hasTail(1)).toBe(false);
+    expect(t.reserveTail(1)).toBe(-1);
+    expect(t.reserveFree()).toBe(1); // 3 left the free list
+    expect(t.reserveFree()).toBe(-1);
+    t.free(4); // the write beyond the end finished: freed, not reusable
+    expect(t.writingFrom(3)).toBe(false);
+    expect(t.reserveFree()).toBe(-1);
+    // Growing again brings the free slots beyond the old end back, then the never-used tail.
+    t.grow(8);
+    const got = [t.reserveFree(), t.reserveFree(), t.reserveFree(), t.reserveFree(), t.reserveFree()].sort((a, b) => a - b);
+    expect(got).toEqual([3, 4, 5, 6, 7]);
+    expect(t.reserveFree()).toBe(-1);
+  });
 });

@@ -7,6 +7,10 @@
  * Arrays grow by doubling up to `slotCount`, so a large, mostly empty cache costs little.
  * Slots are handed out from the free list first, then from the never-used tail
  * (`highWater`), which keeps the sparse data file as small as the working set.
+ *
+ * `slotCount` changes at runtime (`grow`, `shrink`). Slots at or beyond it are never handed
+ * out and never join the free list; after a shrink `highWater` may stay above it while writes
+ * to such slots finish (no tail is handed out then).
  */
 
 /** Slot states (see the block-state table in block-cache.ts). */
@@ -23,8 +27,7 @@ const INITIAL_LENGTH = 4096;
 
 /** Slot bookkeeping for one cache; not safe to share between caches. */
 export class SlotTable {
-  /** Number of slots the cache may use. */
-  readonly slotCount: number;
+  private count: number;
 
   /** SlotState per slot. */
   state: Uint8Array;
@@ -49,7 +52,7 @@ export class SlotTable {
   writingCount = 0;
 
   constructor(slotCount: number) {
-    this.slotCount = slotCount;
+    this.count = slotCount;
     this.length = Math.min(slotCount, INITIAL_LENGTH);
     this.state = new Uint8Array(this.length);
     this.gen = new Uint32Array(this.length);
@@ -57,6 +60,57 @@ export class SlotTable {
     this.block = new Float64Array(this.length);
     this.prev = new Int32Array(this.length);
     this.next = new Int32Array(this.length);
+  }
+
+  /** Number of slots the cache may use. */
+  get slotCount(): number {
+    return this.count;
+  }
+
+  /** Slots below this have been handed out at least once; the data file holds nothing beyond. */
+  get highWaterMark(): number {
+    return this.highWater;
+  }
+
+  /** Raise the number of usable slots to `n`; FREE slots that were beyond the old end join the free list. */
+  grow(n: number): void {
+    const old = this.count;
+    if (n <= old) return;
+    this.count = n;
+    for (let s = Math.min(this.highWater, n) - 1; s >= old; s--) {
+      if (this.state[s] === SlotState.Free) {
+        this.next[s] = this.freeHead;
+        this.freeHead = s;
+      }
+    }
+  }
+
+  /**
+   * Lower the number of usable slots to `n`. The caller has already freed every CLEAN and
+   * DIRTY slot at or beyond `n`; FREE ones there leave the free list, WRITING ones are freed
+   * by `free()` when their writes end and are never handed out again.
+   */
+  shrink(n: number): void {
+    if (n >= this.count) return;
+    this.count = n;
+    let kept = NONE;
+    for (let s = this.freeHead; s !== NONE; ) {
+      const after = this.next[s]!;
+      if (s < n) {
+        if (kept === NONE) this.freeHead = s;
+        else this.next[kept] = s;
+        kept = s;
+      }
+      s = after;
+    }
+    if (kept === NONE) this.freeHead = NONE;
+    else this.next[kept] = NONE;
+  }
+
+  /** True while slots at or beyond `from` are still being written (after a shrink). */
+  writingFrom(from: number): boolean {
+    for (let s = from; s < this.highWater; s++) if (this.state[s] === SlotState.Writing) return true;
+    return false;
   }
 
   /** Slots holding or about to hold data (WRITING, CLEAN, DIRTY). */
@@ -152,6 +206,7 @@ export class SlotTable {
     }
     this.state[s] = SlotState.Free;
     this.gen[s] = (this.gen[s]! + 1) >>> 0;
+    if (s >= this.count) return; // beyond the end after a shrink: never handed out again
     this.next[s] = this.freeHead;
     this.freeHead = s;
   }

@@ -43,6 +43,22 @@ describe('validateEngineConfig', () => {
         claimPollMs: 2_000,
         requestTimeoutMs: 15_000,
       },
+      explicit: { cacheCapacityBytes: false, writeLogCapacityBytes: false, uploadBandwidthBytesPerSec: false },
+    });
+  });
+
+  it('marks the runtime-adjustable settings the input gave explicitly (they win over DATA_DIR/settings.json)', () => {
+    expect(validateEngineConfig({ ...minimal, cache: { capacityBytes: '1GiB' } }).explicit).toEqual({ cacheCapacityBytes: true, writeLogCapacityBytes: false, uploadBandwidthBytesPerSec: false });
+    expect(validateEngineConfig({ ...minimal, writeLog: { capacityBytes: '1GiB', segmentBytes: '4MiB' }, upload: { bandwidthBytesPerSec: 0 } }).explicit).toEqual({
+      cacheCapacityBytes: false,
+      writeLogCapacityBytes: true,
+      uploadBandwidthBytesPerSec: true,
+    });
+    // Other fields of the same sections do not count.
+    expect(validateEngineConfig({ ...minimal, cache: { blockSize: 4096 }, writeLog: { syncPolicy: 'always' }, upload: { concurrency: 2 } }).explicit).toEqual({
+      cacheCapacityBytes: false,
+      writeLogCapacityBytes: false,
+      uploadBandwidthBytesPerSec: false,
     });
   });
 

@@ -132,6 +132,20 @@ export interface EngineConfig {
   /** Minimum level of the engine's logs. */
   readonly logLevel: LogLevel;
   readonly control: ControlConfig;
+  /**
+   * Which settings an administrator can also change at runtime were given in the input (e.g.
+   * from `serve` flags) rather than filled from defaults. Explicit ones win over the values
+   * the engine keeps in DATA_DIR/settings.json; defaulted ones yield to them
+   * (config/runtime-settings.ts).
+   */
+  readonly explicit: ExplicitSettings;
+}
+
+/** Runtime-adjustable settings present in the config input (see `EngineConfig.explicit`). */
+export interface ExplicitSettings {
+  readonly cacheCapacityBytes: boolean;
+  readonly writeLogCapacityBytes: boolean;
+  readonly uploadBandwidthBytesPerSec: boolean;
 }
 
 /** A size in bytes or a size string such as "4GiB". */
@@ -278,6 +292,11 @@ export function validateEngineConfig(input: unknown): Readonly<EngineConfig> {
     upload: upload as UploadConfig,
     logLevel: logLevel!,
     control: control as ControlConfig,
+    explicit: {
+      cacheCapacityBytes: cacheIn.capacityBytes !== undefined,
+      writeLogCapacityBytes: wlIn.capacityBytes !== undefined,
+      uploadBandwidthBytesPerSec: upIn.bandwidthBytesPerSec !== undefined,
+    },
   };
   return deepFreeze(config);
 }

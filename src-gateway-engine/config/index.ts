@@ -6,6 +6,7 @@ export {
   type ControlConfig,
   type EngineConfig,
   type EngineConfigInput,
+  type ExplicitSettings,
   type HostPortInput,
   type SizeInput,
   type StoreConfig,

@@ -37,6 +37,11 @@ function fakeCommands() {
     'bandwidth.set': async (p) => (rec('bandwidth.set', p), p),
     'volume.iscsi': async (p) => (rec('volume.iscsi', p), {} as never),
     'logs.recent': async (p) => (rec('logs.recent', p), []),
+    'metrics.history': async (p) => (rec('metrics.history', p), []),
+    'storage.describe': async (p) => (rec('storage.describe', p), {} as never),
+    'storage.configure': async (p) => (rec('storage.configure', p), {} as never),
+    'bandwidth.get': async (p) => (rec('bandwidth.get', p), {} as never),
+    'bandwidth.configure': async (p) => (rec('bandwidth.configure', p), {} as never),
   };
   return { api, calls, release: () => release(), gate };
 }

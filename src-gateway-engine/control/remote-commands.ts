@@ -14,6 +14,11 @@ const REMOTE_COMMANDS: { readonly [M in RemoteCommand]: true } = Object.freeze({
   'bandwidth.set': true,
   'volume.iscsi': true,
   'logs.recent': true,
+  'metrics.history': true,
+  'storage.describe': true,
+  'storage.configure': true,
+  'bandwidth.get': true,
+  'bandwidth.configure': true,
 });
 
 /** True when the control plane may ask for `method`. */

@@ -46,6 +46,16 @@ export class LatencyHistogram {
     this.sum += seconds;
   }
 
+  /** Durations recorded. */
+  get count(): number {
+    return this.total;
+  }
+
+  /** Sum of the durations recorded, seconds. */
+  get sumSeconds(): number {
+    return this.sum;
+  }
+
   /** Copy out the current state. */
   snapshot(): LatencySnapshot {
     return {

@@ -27,6 +27,18 @@ describe('LatencyHistogram', () => {
 });
 
 describe('StatsFilter', () => {
+  it('latencyTotals gives ops and latency sums per kind without a snapshot', async () => {
+    let clock = 0;
+    const stats = new StatsFilter(new CheckedDevice(new MemoryDevice({ size: 1 << 20 })), { now: () => (clock += 3) });
+    expect(stats.latencyTotals('read')).toEqual({ ops: 0, seconds: 0 });
+    await stats.read(0, 512);
+    await stats.read(0, 512);
+    await stats.write(0, Buffer.alloc(512));
+    expect(stats.latencyTotals('read').ops).toBe(2);
+    expect(stats.latencyTotals('read').seconds).toBeCloseTo(0.006, 9);
+    expect(stats.latencyTotals('write')).toEqual({ ops: 1, seconds: expect.closeTo(0.003, 9) });
+  });
+
   it('counts ops, bytes, errors and latency per kind', async () => {
     let clock = 0;
     const stats = new StatsFilter(new CheckedDevice(new MemoryDevice({ size: 1 << 20 })), {

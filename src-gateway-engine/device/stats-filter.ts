@@ -139,6 +139,12 @@ export class StatsFilter implements BlockDevice {
     }
   }
 
+  /** Completed operations of one kind and the sum of their latencies (seconds), without building a snapshot. */
+  latencyTotals(kind: 'read' | 'write'): { ops: number; seconds: number } {
+    const h = this.histograms[kind === 'read' ? READ : WRITE]!;
+    return { ops: h.count, seconds: h.sumSeconds };
+  }
+
   /** Copy out every counter. */
   snapshot(): DeviceStatsSnapshot {
     const byOp = {} as Record<DeviceOpKind, DeviceOpStats>;

@@ -15,6 +15,7 @@ function volume(name: string, over: Partial<VolumeInfo['metrics']> = {}, state: 
     error: null,
     nbdExport: name,
     iscsi: { targetName: `iqn.2026-11.dev.tidegate:${name}`, chapUser: null, mutualChapUser: null, allowedInitiators: [], sessions: 0 },
+    clients: [],
     recoveryPoint: { headNo: 1, lastSeq: 1, committedAt: '' },
     metrics: {
       ReadBytes: 0,

@@ -438,6 +438,45 @@ describe('WriteLog capacity back-pressure', () => {
   });
 });
 
+describe('WriteLog runtime capacity', () => {
+  it('growing the capacity lets waiting writers go on at once, in order', async () => {
+    const dir = await tmp.make();
+    const segmentBytes = SEGMENT_HEADER_BYTES + 2 * REC;
+    const { log } = await openLog(dir, { segmentBytes, capacityBytes: 2 * segmentBytes });
+    for (let i = 0; i < 4; i++) await write(log, i, `f${i}`);
+    const order: number[] = [];
+    const blocked = [0, 1].map((i) => write(log, 10 + i, `w${i}`).then((r) => order.push(r.seq)));
+    await settle();
+    expect(log.queuedWrites).toBe(2);
+    log.setCapacity(4 * segmentBytes);
+    await Promise.all(blocked);
+    expect(order).toEqual([5, 6]);
+    expect(log.capacityBytes).toBe(4 * segmentBytes);
+  });
+
+  it('shrinking below what the log holds drops nothing: appends wait for uploads', async () => {
+    const dir = await tmp.make();
+    const segmentBytes = SEGMENT_HEADER_BYTES + 2 * REC;
+    const { log } = await openLog(dir, { segmentBytes, capacityBytes: 4 * segmentBytes });
+    for (let i = 0; i < 6; i++) await write(log, i, `f${i}`);
+    log.setCapacity(2 * segmentBytes);
+    const next = write(log, 20, 'late');
+    await settle();
+    expect(log.queuedWrites).toBe(1);
+    await log.seal();
+    await log.releaseThrough(log.lastSequence);
+    expect((await next).seq).toBe(7);
+  });
+
+  it('refuses less than two segments', async () => {
+    const dir = await tmp.make();
+    const { log } = await openLog(dir);
+    expect(() => log.setCapacity(16 * REC)).toThrow(expect.objectContaining({ code: ErrorCode.InvalidArgument }));
+    expect(() => log.setCapacity(1.5)).toThrow(/at least two segments/);
+    expect(log.capacityBytes).toBe(64 * REC);
+  });
+});
+
 describe('WriteLog fail-stop', () => {
   it('a failed fdatasync rejects the batch and everything queued behind it with VOLUME_FAILED, and every later call', async () => {
     const dir = await tmp.make();

@@ -102,6 +102,8 @@ export interface OpenedWriteLog {
 
 export class WriteLog {
   private readonly opts: WriteLogOptions;
+  /** Bytes of disk the log may use; changeable at runtime (setCapacity). */
+  private capacity: number;
   private nextSeq: number;
   private current: OpenSegment | undefined;
   private readonly sealed: SealedSegment[] = [];
@@ -124,6 +126,7 @@ export class WriteLog {
 
   private constructor(opts: WriteLogOptions, nextSeq: number, nextSegmentNo: number) {
     this.opts = opts;
+    this.capacity = opts.capacityBytes;
     this.nextSeq = nextSeq;
     this.nextSegmentNo = nextSegmentNo;
   }
@@ -211,7 +214,20 @@ export class WriteLog {
   }
 
   get capacityBytes(): number {
-    return this.opts.capacityBytes;
+    return this.capacity;
+  }
+
+  /**
+   * Change the capacity while the log runs (at least two segments). Growing lets waiting
+   * writers go on at once. Shrinking below what the log holds drops nothing: appends simply
+   * wait until uploads free room (the engine refuses such a shrink anyway).
+   */
+  setCapacity(bytes: number): void {
+    if (!Number.isSafeInteger(bytes) || bytes < 2 * this.opts.segmentBytes) {
+      throw new TidegateError(ErrorCode.InvalidArgument, `write log capacity must be an integer of at least two segments (${2 * this.opts.segmentBytes} bytes), got ${bytes}`);
+    }
+    this.capacity = bytes;
+    this.wakeSpaceWaiters();
   }
 
   /** Appends waiting for log space (back-pressure in effect when > 0). */
@@ -244,7 +260,7 @@ export class WriteLog {
     if (size > this.opts.segmentBytes) {
       throw new TidegateError(ErrorCode.InvalidArgument, `write log: a ${size}-byte record exceeds the segment size ${this.opts.segmentBytes}`);
     }
-    if (this.spaceWaiters.length > 0 || this.usedBytes + size > this.opts.capacityBytes) {
+    if (this.spaceWaiters.length > 0 || this.usedBytes + size > this.capacity) {
       await this.waitForSpace(size);
       this.throwIfUnusable();
     }
@@ -373,7 +389,7 @@ export class WriteLog {
     if (this.hasUnsealedRecords && !this.writing) void this.sealCurrent().catch((e) => this.fail(e, 'seal'));
     return new Promise<void>((resolve) => {
       const tryGo = (): void => {
-        if (this.closed || this.failure || this.usedBytes + size <= this.opts.capacityBytes || this.logIsEmpty()) {
+        if (this.closed || this.failure || this.usedBytes + size <= this.capacity || this.logIsEmpty()) {
           this.spaceWaiters = this.spaceWaiters.filter((w) => w !== tryGo);
           resolve();
           // Let the next waiter check too: there may be room for both.

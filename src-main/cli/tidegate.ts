@@ -34,6 +34,7 @@ const USAGE = `usage: tidegate <command> [options]
         [--upload-bandwidth RATE] [--log-level debug|info|warn|error]
         [--console HOST:PORT]   (the web console; the engine then runs as a supervised process)
   volume create NAME --size SIZE [--mode cached|stored] [--disk PATH]
+                [--iscsi-target-name IQN] [--no-nbd]
   volume list [--json]
   volume delete NAME
   volume sync NAME
@@ -204,20 +205,24 @@ async function volume(argv: string[]): Promise<void> {
   const [sub, ...rest] = argv;
   switch (sub) {
     case 'create': {
-      const { positional, flags } = parseArgs(rest, ['data-dir', 'size', 'mode', 'disk'], []);
+      const { positional, flags } = parseArgs(rest, ['data-dir', 'size', 'mode', 'disk', 'iscsi-target-name'], ['no-nbd']);
       const name = positional[0];
-      if (!name || positional.length > 1) throw new UsageError('volume create NAME --size SIZE [--mode cached|stored] [--disk PATH]');
+      if (!name || positional.length > 1) throw new UsageError('volume create NAME --size SIZE [--mode cached|stored] [--disk PATH] [--iscsi-target-name IQN] [--no-nbd]');
       const size = flagValue(flags, 'size');
       if (!size) throw new UsageError('volume create needs --size (e.g. --size 10GiB)');
       const mode = (flagValue(flags, 'mode') ?? 'cached') as 'cached' | 'stored';
       const disk = flagValue(flags, 'disk');
+      const targetName = flagValue(flags, 'iscsi-target-name');
       const info = await callEngine(dataDirOf(flags), 'volume.create', {
         name,
         sizeBytes: parseSize(size),
         mode,
         ...(disk ? { diskPath: resolve(disk) } : {}),
+        ...(targetName !== undefined ? { iscsiTargetName: targetName } : {}),
+        ...(flags.has('no-nbd') ? { nbdExport: false } : {}),
       });
-      process.stdout.write(`created ${info.mode} volume ${info.name} (${formatSize(info.sizeBytes)}); NBD export "${info.nbdExport}", iSCSI target ${info.iscsi.targetName} LUN 0\n`);
+      const nbd = info.nbdExport === null ? 'not exported over NBD' : `NBD export "${info.nbdExport}"`;
+      process.stdout.write(`created ${info.mode} volume ${info.name} (${formatSize(info.sizeBytes)}); ${nbd}, iSCSI target ${info.iscsi.targetName} LUN 0\n`);
       return;
     }
     case 'list': {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryDevice } from '../../device/memory-device.js';
 import { IscsiServer, type IscsiServerOptions } from './iscsi-server.js';
-import { TargetTable, type ExportedVolume } from './target-table.js';
+import { TargetTable, targetNameOf, type ExportedVolume } from './target-table.js';
 import { RawIscsiClient, RESERVED, senseCodes, TOp, type CommandResult } from './test/raw-iscsi-client.js';
 
 const TARGET = 'iqn.2026-11.dev.tidegate:mem';
@@ -11,15 +11,19 @@ afterEach(async () => {
 });
 
 /** An in-process portal over one in-memory volume. */
-async function portal(options: IscsiServerOptions = {}): Promise<{ server: IscsiServer; address: string }> {
+async function portal(options: IscsiServerOptions = {}, extra: ExportedVolume[] = []): Promise<{ server: IscsiServer; address: string; table: TargetTable }> {
   const vols: ExportedVolume[] = [
     { name: 'mem', volumeId: '00000000-0000-4000-8000-000000000001', device: new MemoryDevice({ size: 8 * 1024 * 1024 }), access: {}, reservationStatePath: '/nonexistent/pr.json' },
+    ...extra,
   ];
-  const table = new TargetTable({ get: (n) => vols.find((v) => v.name === n), list: () => vols }, { maxRequestBytes: 1024 * 1024, productRevision: '0.1' });
+  const table = new TargetTable(
+    { byTargetName: (n) => vols.find((v) => (v.targetName ?? targetNameOf(v.name)) === n), list: () => vols },
+    { maxRequestBytes: 1024 * 1024, productRevision: '0.1' },
+  );
   const server = new IscsiServer(table, { closeGraceMs: 1000, ...options });
   servers.push(server);
   const a = await server.listen('127.0.0.1', 0);
-  return { server, address: `127.0.0.1:${a.port}` };
+  return { server, address: `127.0.0.1:${a.port}`, table };
 }
 
 describe('IscsiServer', () => {
@@ -58,6 +62,24 @@ describe('IscsiServer', () => {
     await good.waitClosed();
     await new Promise((r) => setTimeout(r, 50));
     expect(server.sessionsOf(TARGET)).toBe(0);
+  });
+
+  it('a volume with its own target name is found by that name only (any case), and lists under it', async () => {
+    const custom = 'iqn.2001-04.com.example:storage.disk7';
+    const { server, address, table } = await portal({}, [
+      { name: 'db', targetName: custom, volumeId: '00000000-0000-4000-8000-000000000002', device: new MemoryDevice({ size: 8 * 1024 * 1024 }), access: {}, reservationStatePath: '/nonexistent/pr2.json' },
+    ]);
+    expect(table.list().map((t) => t.name)).toEqual([TARGET, custom]);
+    const byDefault = await RawIscsiClient.connect(address);
+    expect((await byDefault.login({ targetName: targetNameOf('db') })).statusClass).toBe(2);
+    const c = await RawIscsiClient.connect(address);
+    await c.loginOk({ targetName: custom.toUpperCase(), initiatorName: 'iqn.2026-11.dev.tidegate.test:c' });
+    expect(server.sessionsOf(custom)).toBe(1);
+    const [info] = server.sessionInfo(custom);
+    expect(info).toEqual({ initiatorName: 'iqn.2026-11.dev.tidegate.test:c', address: expect.stringMatching(/^127\.0\.0\.1:\d+$/), connectedAt: expect.any(Number) });
+    expect(Date.now() - info!.connectedAt).toBeLessThan(10_000);
+    expect(server.sessionInfo(TARGET)).toEqual([]);
+    await c.logout();
   });
 
   it('PREEMPT AND ABORT aborts the preempted initiator\'s commands in flight before it answers', async () => {

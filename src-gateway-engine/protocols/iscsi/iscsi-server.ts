@@ -9,6 +9,15 @@ import type { IscsiSession } from './session/iscsi-session.js';
 import { SessionRegistry } from './session/session-registry.js';
 import type { IscsiTarget, TargetResolver } from './target-resolver.js';
 
+/** One normal session logged in to a target (read-only view for status). */
+export interface IscsiSessionInfo {
+  initiatorName: string;
+  /** The initiator's "address:port". */
+  address: string;
+  /** When it logged in, ms since the epoch. */
+  connectedAt: number;
+}
+
 /** Options for {@link IscsiServer}. */
 export interface IscsiServerOptions {
   logger?: Logger;
@@ -97,6 +106,11 @@ export class IscsiServer {
   /** Normal sessions logged in to one target. */
   sessionsOf(targetName: string): number {
     return this.sessions.forTarget(targetName).length;
+  }
+
+  /** The normal sessions logged in to one target now. */
+  sessionInfo(targetName: string): IscsiSessionInfo[] {
+    return this.sessions.forTarget(targetName).map((s) => ({ initiatorName: s.initiatorName, address: s.remoteAddress, connectedAt: s.loggedInAt }));
   }
 
   /** Refused logins and connections dropped for protocol errors since start. */

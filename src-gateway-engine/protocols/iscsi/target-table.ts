@@ -17,6 +17,8 @@ export function targetNameOf(volume: string): string {
 /** What the table needs to know of one exported volume. */
 export interface ExportedVolume {
   name: string;
+  /** The target's iSCSI name, lower-case; default `targetNameOf(name)`. */
+  targetName?: string;
   /** Permanent id: the LU's NAA identifier and serial derive from it. */
   volumeId: string;
   device: BlockDevice;
@@ -26,21 +28,22 @@ export interface ExportedVolume {
 }
 
 /**
- * Volumes as iSCSI targets: one target per volume, LUN 0. The logical unit of a volume is
- * made once and kept while the volume stays the same, so reservations and unit attentions
- * are shared by every session and survive reconnects.
+ * Volumes as iSCSI targets: one target per volume, LUN 0, named by the volume's target name
+ * (iSCSI names compare case-insensitively: lookups are lower-cased). The logical unit of a
+ * volume is made once and kept while the volume stays the same, so reservations and unit
+ * attentions are shared by every session and survive reconnects.
  */
 export class TargetTable implements TargetResolver {
-  private readonly units = new Map<string, { volumeId: string; device: BlockDevice; lu: LogicalUnit; blockLength: number }>();
+  private readonly units = new Map<string, { volumeId: string; targetName: string; device: BlockDevice; lu: LogicalUnit; blockLength: number }>();
 
   constructor(
-    private readonly volumes: { get(name: string): ExportedVolume | undefined; list(): ExportedVolume[] },
+    /** `byTargetName` gets the lower-cased target name a login asks for. */
+    private readonly volumes: { byTargetName(targetName: string): ExportedVolume | undefined; list(): ExportedVolume[] },
     private readonly options: { maxRequestBytes: number; productRevision: string; logger?: Logger },
   ) {}
 
   lookup(name: string): IscsiTarget | undefined {
-    if (!name.toLowerCase().startsWith(TARGET_IQN_PREFIX)) return undefined;
-    const volume = this.volumes.get(name.slice(TARGET_IQN_PREFIX.length).toLowerCase());
+    const volume = this.volumes.byTargetName(name.toLowerCase());
     return volume === undefined ? undefined : this.targetOf(volume);
   }
 
@@ -54,9 +57,9 @@ export class TargetTable implements TargetResolver {
   }
 
   private targetOf(volume: ExportedVolume): IscsiTarget {
-    const name = targetNameOf(volume.name);
+    const name = volume.targetName ?? targetNameOf(volume.name);
     let unit = this.units.get(volume.name);
-    if (unit === undefined || unit.volumeId !== volume.volumeId || unit.device !== volume.device) {
+    if (unit === undefined || unit.volumeId !== volume.volumeId || unit.device !== volume.device || unit.targetName !== name) {
       const profile = makeLuProfile({
         volumeId: volume.volumeId,
         targetName: name,
@@ -71,7 +74,7 @@ export class TargetTable implements TargetResolver {
         reservationStatePath: volume.reservationStatePath,
         ...(this.options.logger !== undefined ? { logger: this.options.logger } : {}),
       });
-      unit = { volumeId: volume.volumeId, device: volume.device, lu, blockLength: profile.blockLength };
+      unit = { volumeId: volume.volumeId, targetName: name, device: volume.device, lu, blockLength: profile.blockLength };
       this.units.set(volume.name, unit);
     }
     return { name, alias: volume.name, access: { name, ...volume.access }, blockLength: unit.blockLength, lun0: unit.lu };

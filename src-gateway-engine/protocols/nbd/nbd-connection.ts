@@ -3,6 +3,7 @@ import { CheckedDevice } from '../../device/checked-device.js';
 import { HandshakeError, negotiate, type HandshakeConfig } from './handshake.js';
 import type { Logger } from './logger.js';
 import { ReceiveBuffer } from '../common/receive-buffer.js';
+import { remoteAddressOf } from '../common/remote-address.js';
 import { Transmission, type TransmissionConfig } from './transmission.js';
 
 /**
@@ -24,13 +25,19 @@ export class NbdConnection {
   private closed = false;
   private readonly closedPromise: Promise<void>;
   private readonly fields: Record<string, unknown>;
+  /** The client, as "address:port". */
+  readonly remoteAddress: string;
+  /** When the client connected (ms since the epoch). */
+  readonly connectedAt = Date.now();
+  private attachedExport: string | undefined;
 
   constructor(
     private readonly socket: Socket,
     private readonly config: ConnectionConfig,
     private readonly logger: Logger,
   ) {
-    this.fields = { remote: `${socket.remoteAddress}:${socket.remotePort}` };
+    this.remoteAddress = remoteAddressOf(socket);
+    this.fields = { remote: this.remoteAddress };
     this.closedPromise = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30_000);
@@ -81,6 +88,7 @@ export class NbdConnection {
         structuredReplies: session.structuredReplies,
         baseAllocation: session.baseAllocation,
       });
+      this.attachedExport = session.exportName;
       this.transmission = new Transmission(this.socket, this.reader, { ...session, device }, this.config, this.logger);
       this.transmission.process();
     } catch (err) {
@@ -115,6 +123,11 @@ export class NbdConnection {
       this.socket.destroy();
       await this.closedPromise;
     }
+  }
+
+  /** The export this client is attached to (past the handshake, still connected), else undefined. */
+  get exportName(): string | undefined {
+    return this.closed ? undefined : this.attachedExport;
   }
 
   /** Resolves once the socket has closed. */

@@ -34,6 +34,15 @@ export interface NbdServerOptions {
   closeGraceMs?: number;
 }
 
+/** One client attached to an export (read-only view for status). */
+export interface NbdClientInfo {
+  exportName: string;
+  /** "address:port". */
+  address: string;
+  /** ms since the epoch. */
+  connectedAt: number;
+}
+
 /** An NBD server over TCP. */
 export class NbdServer {
   private readonly config: ConnectionConfig;
@@ -89,6 +98,16 @@ export class NbdServer {
   /** Number of open client connections. */
   get connectionCount(): number {
     return this.connections.size;
+  }
+
+  /** Clients past the handshake, attached to an export now. */
+  clients(): NbdClientInfo[] {
+    const out: NbdClientInfo[] = [];
+    for (const c of this.connections) {
+      const exportName = c.exportName;
+      if (exportName !== undefined) out.push({ exportName, address: c.remoteAddress, connectedAt: c.connectedAt });
+    }
+    return out;
   }
 
   /** Stop accepting, let requests in flight finish (up to the grace period), close every connection. */

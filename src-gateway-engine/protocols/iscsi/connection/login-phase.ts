@@ -6,6 +6,7 @@ import type { PduWriter } from '../pdu/pdu-writer.js';
 import { loginResponseBhs, type Numbering } from '../pdu/target-pdus.js';
 import type { ItNexus } from '../scsi/scsi-contract.js';
 import { snAdd } from '../serial-number.js';
+import { remoteAddressOf } from '../../common/remote-address.js';
 import { IscsiSession } from '../session/iscsi-session.js';
 import { toSessionParams } from './negotiated-params.js';
 import type { ConnectionContext } from './connection-context.js';
@@ -176,6 +177,7 @@ export class LoginPhase {
             targetPortalGroupTag: ctx.portalGroupTag,
           };
     const session = new IscsiSession(ctx.sessions.allocateTsih(), isid, done.initiatorName, target, nexus, toSessionParams(done.params), this.expCmdSN, ctx.limits.queueDepth);
+    session.remoteAddress = remoteAddressOf(this.socket);
     ctx.sessions.add(session);
     if (nexus !== undefined) target!.lun0.nexusAdded(nexus);
     return session;

@@ -22,6 +22,10 @@ export class IscsiSession {
   terminate: (reason: string) => Promise<void> = () => Promise.resolve();
   /** Aborts every task of the session (their responses are never sent) and resolves once none runs (set by the connection). */
   abortAll: () => Promise<void> = () => Promise.resolve();
+  /** The initiator's "address:port" (set at login, for status). */
+  remoteAddress = 'unknown';
+  /** When the login completed, ms since the epoch. */
+  readonly loggedInAt = Date.now();
 
   constructor(
     readonly tsih: number,
