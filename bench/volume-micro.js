@@ -9,12 +9,15 @@
  * cached volume, writes a 256 MiB region, waits for it to be uploaded (`volume sync`) and
  * reads it once (warm cache), then runs each workload for the given seconds and prints
  * IOPS, MB/s and CPU µs per op. TG_OUT=<dir> picks another build (default out/node), so
- * two builds can be compared back to back in one session.
+ * two builds can be compared back to back in one session. TG_CPU_PROF=<dir> writes one
+ * .cpuprofile per workload covering only its measured window (not the set-up).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Session } from 'node:inspector/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT = resolve(process.env.TG_OUT ?? join(ROOT, 'out', 'node'));
@@ -112,8 +115,20 @@ try {
   await engine.commands['volume.sync']({ name: 'm' });
   for (let off = 0; off < REGION; off += MiB) await dev.read(off, MiB);
   process.stdout.write(`build ${OUT}, ${seconds} s per workload, load ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
+  const profDir = process.env.TG_CPU_PROF;
+  const session = profDir ? new Session() : undefined;
+  if (session) {
+    mkdirSync(profDir, { recursive: true });
+    session.connect();
+    await session.post('Profiler.enable');
+  }
   for (const n of names) {
+    if (session) await session.post('Profiler.start');
     const r = await runWorkload(dev, n);
+    if (session) {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(join(profDir, `${n}.cpuprofile`), JSON.stringify(profile));
+    }
     process.stdout.write(`${r.name.padEnd(16)} ${String(r.iops).padStart(7)} IOPS ${String(r.MBps).padStart(5)} MB/s  p50 ${String(r.p50us).padStart(6)} µs  p99 ${String(r.p99us).padStart(7)} µs  cpu ${String(r.cpuUsPerOp).padStart(5)} µs/op\n`);
   }
 } finally {

@@ -1,6 +1,6 @@
 /**
- * Model-based race tests: random programs of put/get/invalidate/invalidateRange/markClean/
- * dropVolume, started in a random order while fast-check's scheduler interleaves every
+ * Model-based race tests: random programs of put/putRun/putBlocks/get/getRun/invalidate/
+ * invalidateRange/markClean/dropVolume, started in a random order while fast-check's scheduler interleaves every
  * half-read and half-write of the data file. Checked against a Map model:
  *  - a get never returns another key's data, and only a version that was the key's newest
  *    at some moment between the get's call and its answer;
@@ -27,6 +27,7 @@ type Op =
   | { kind: 'put'; key: Key; dirty: boolean }
   | { kind: 'get'; key: Key }
   | { kind: 'putRun'; key: Key; count: number; dirty: boolean }
+  | { kind: 'putBlocks'; vol: Key['vol']; blocks: number[] }
   | { kind: 'getRun'; key: Key; count: number }
   | { kind: 'invalidate'; key: Key }
   | { kind: 'invalidateRange'; vol: Key['vol']; first: number; count: number }
@@ -39,6 +40,17 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('put' as const), key: keyArb, dirty: fc.boolean() }) },
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('get' as const), key: keyArb }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('putRun' as const), key: keyArb, count: fc.integer({ min: 1, max: 3 }), dirty: fc.boolean() }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('putBlocks' as const),
+      vol: volArb,
+      // Distinct blocks in any order, -1 = a skipped entry.
+      blocks: fc
+        .tuple(fc.uniqueArray(fc.integer({ min: 0, max: BLOCKS - 1 }), { minLength: 1, maxLength: 4 }), fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }))
+        .map(([blocks, skip]) => blocks.map((b, i) => (skip[i] ? -1 : b))),
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('getRun' as const), key: keyArb, count: fc.integer({ min: 1, max: 3 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('invalidate' as const), key: keyArb }) },
   {
@@ -140,6 +152,13 @@ function start(cache: BlockCache, model: Model, op: Op, failures: string[]): Pro
       return cache.putRun(op.key.vol, op.key.block, body, { dirty: op.dirty }).then((ok) => {
         // false: some blocks may be cached, others not; only `true` promises every block.
         if (ok) for (const n of ns) n.ok = true;
+      });
+    }
+    case 'putBlocks': {
+      const ns = op.blocks.map((b) => (b < 0 ? undefined : model.put({ vol: op.vol, block: b }, false)));
+      const body = Buffer.concat(op.blocks.map((b, i) => (b < 0 ? Buffer.alloc(BS, 0x55) : data({ vol: op.vol, block: b }, ns[i]!.version))));
+      return cache.putBlocks(op.vol, op.blocks, body).then((ok) => {
+        if (ok) for (const n of ns) if (n) n.ok = true;
       });
     }
     case 'getRun': {

@@ -59,10 +59,10 @@
  *    taken, and put/invalidate/invalidateRange/dropVolume throw SHUTTING_DOWN afterwards
  *    (silently ignoring them could persist a stale block). Close the volumes first.
  *
- * 8. getRun / putRun are get / put of consecutive blocks with fewer syscalls: every rule
- *    above holds per block (a putRun registers each block as its newest pending put and
- *    drops its old entry when called; a getRun serves only the prefix of blocks whose slot
- *    generation did not change while the stretch was read).
+ * 8. getRun / putRun / putBlocks are get / put of several blocks with fewer syscalls: every
+ *    rule above holds per block (a putRun or putBlocks registers each block as its newest
+ *    pending put and drops its old entry when called; a getRun serves only the prefix of
+ *    blocks whose slot generation did not change while the stretch was read).
  *
  * Persistence: see docs/formats/cache.md. In short, the index is loaded on open only if
  * its signature, version, CRC, geometry (block size and slot count — a capacity change
@@ -414,34 +414,65 @@ export class BlockCache {
     const count = data.length / bs;
     checkRange(firstBlock, count);
     if (count === 1) return this.put(volumeId, firstBlock, data, options);
+    const keys = new Float64Array(count);
+    for (let k = 0; k < count; k++) keys[k] = firstBlock + k;
+    return this.putBlocks(volumeId, keys, data, options);
+  }
+
+  /**
+   * `put` of scattered blocks whose data lies back to back: `blocks[k]` is the block whose
+   * content is `data[k * blockSize, (k + 1) * blockSize)`, and an entry of -1 skips that
+   * stretch of `data` (nothing is cached or dropped for it). A block may appear once. The
+   * blocks get a contiguous stretch of never-used slots when there is room, so a whole data
+   * object's blocks are one pwrite whatever their numbers; otherwise free or LRU CLEAN
+   * slots, one pwrite per stretch adjacent both in the file and in `data`. Every race rule
+   * of `put` holds per block; resolves as `putRun` does.
+   */
+  async putBlocks(volumeId: string, blocks: ArrayLike<number>, data: Buffer, options: PutOptions = {}): Promise<boolean> {
+    const bs = this.blockSize;
+    const total = blocks.length;
+    if (data.length !== total * bs) {
+      throw new TidegateError(ErrorCode.InvalidArgument, `cache putBlocks of ${data.length} bytes for ${total} blocks of ${bs} bytes`);
+    }
+    // Which entries of `data` are put (their index in `data`, in order).
+    const at = new Int32Array(total);
+    let count = 0;
+    for (let k = 0; k < total; k++) {
+      const b = blocks[k]!;
+      if (b === -1) continue;
+      checkBlockIndex(b);
+      at[count++] = k;
+    }
+    if (count === 0) return true;
     if (this.closing) {
-      this.invalidateRange(volumeId, firstBlock, count);
+      for (let j = 0; j < count; j++) this.invalidate(volumeId, blocks[at[j]!]!);
       return false;
     }
     const vol = this.volumeFor(volumeId);
     const dirty = options.dirty === true;
     const mine: PendingPut[] = new Array<PendingPut>(count);
-    for (let k = 0; k < count; k++) {
+    for (let j = 0; j < count; j++) {
+      const b = blocks[at[j]!]!;
       const me: PendingPut = { dirty };
-      mine[k] = me;
-      vol.pending.set(firstBlock + k, me); // supersedes any older put of this block still writing
-      this.dropIndexed(vol, firstBlock + k); // the old content is never served again
+      mine[j] = me;
+      vol.pending.set(b, me); // supersedes any older put of this block still writing
+      this.dropIndexed(vol, b); // the old content is never served again
     }
     // Slots: a contiguous stretch of never-used ones if there is room, else one by one
     // (free, then LRU CLEAN), sorted so blocks freed together land together again.
     const slots = new Int32Array(count);
     let reserved = count;
-    const tail = this.table.reserveTail(count);
+    const tail = count > 1 ? this.table.reserveTail(count) : -1;
     if (tail >= 0) {
-      for (let k = 0; k < count; k++) slots[k] = tail + k;
+      for (let j = 0; j < count; j++) slots[j] = tail + j;
     } else {
-      for (let k = 0; k < count; k++) {
+      for (let j = 0; j < count; j++) {
         const s = this.reserveSlot();
         if (s < 0) {
-          reserved = k;
+          reserved = j;
           break;
         }
-        slots[k] = s;
+        slots[j] = s;
       }
       if (reserved > 1) slots.subarray(0, reserved).sort();
     }
@@ -450,30 +481,39 @@ export class BlockCache {
       // Full of DIRTY/WRITING slots: the blocks without a slot are not cached.
       allCached = false;
       this.rejectedPuts += count - reserved;
-      for (let k = reserved; k < count; k++) if (vol.pending.get(firstBlock + k) === mine[k]) vol.pending.delete(firstBlock + k);
+      for (let j = reserved; j < count; j++) {
+        const b = blocks[at[j]!]!;
+        if (vol.pending.get(b) === mine[j]) vol.pending.delete(b);
+      }
     }
     if (reserved === 0) return false;
     const failed = new Uint8Array(reserved);
     const writes: Promise<void>[] = [];
     this.begin();
     try {
-      for (const [from, to] of adjacentStretches(slots, reserved)) {
+      for (let j = 0; j < reserved; ) {
+        // A stretch: adjacent in the data file and in `data`.
+        let e = j + 1;
+        while (e < reserved && slots[e] === slots[e - 1]! + 1 && at[e] === at[e - 1]! + 1) e++;
+        const from = j;
+        const to = e;
         writes.push(
-          this.file.write(data.subarray(from * bs, to * bs), slots[from]! * bs).then(
+          this.file.write(data.subarray(at[from]! * bs, (at[to - 1]! + 1) * bs), slots[from]! * bs).then(
             () => undefined,
             () => {
               failed.fill(1, from, to);
             },
           ),
         );
+        j = e;
       }
       await (writes.length === 1 ? writes[0] : Promise.all(writes));
       let errored = false;
-      for (let k = 0; k < reserved; k++) {
-        const b = firstBlock + k;
-        const s = slots[k]!;
-        const me = mine[k]!;
-        if (failed[k] === 1) {
+      for (let j = 0; j < reserved; j++) {
+        const b = blocks[at[j]!]!;
+        const s = slots[j]!;
+        const me = mine[j]!;
+        if (failed[j] === 1) {
           errored = true;
           this.table.free(s);
           if (vol.pending.get(b) === me) vol.pending.delete(b);

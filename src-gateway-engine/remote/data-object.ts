@@ -36,8 +36,10 @@ export interface DataObjectContent {
   firstSeq: number;
   lastSeq: number;
   zeroExtents: Array<{ firstBlock: number; blockCount: number }>;
-  /** Runs of consecutive blocks, each with blockCount * BLOCK_SIZE bytes of data. */
+  /** Runs of consecutive blocks, each with blockCount * BLOCK_SIZE bytes of data (in any number of buffers). */
   dataExtents: Array<{ firstBlock: number; blockCount: number; data: Buffer[] }>;
+  /** CRC-32 of the whole data region when the caller already knows it (the packer folds it from the log's CRCs). */
+  dataCrc?: number;
 }
 
 /** Encode a data object as a list of buffers (header, then the data, no copies). */
@@ -58,15 +60,17 @@ export function encodeDataObject(c: DataObjectContent): { parts: Buffer[]; bytes
   for (const z of c.zeroExtents) putExtent(z.firstBlock, z.blockCount, ExtentKind.Zero, 0);
   let dataBlock = headerBytes / BLOCK_SIZE;
   const dataParts: Buffer[] = [];
+  const known = c.dataCrc;
   let dataCrc = 0;
   for (const d of c.dataExtents) {
     putExtent(d.firstBlock, d.blockCount, ExtentKind.Data, dataBlock);
     dataBlock += d.blockCount;
     for (const b of d.data) {
       dataParts.push(b);
-      dataCrc = crc32(b, dataCrc);
+      if (known === undefined) dataCrc = crc32(b, dataCrc);
     }
   }
+  if (known !== undefined) dataCrc = known;
   OBJECT_SIGNATURE.copy(header, 0);
   header.writeUInt32LE(OBJECT_FORMAT_VERSION, 8);
   header.writeUInt32LE(headerBytes, 12);

@@ -3,10 +3,19 @@
  * `objectBytes` each. Within one object later writes to a block replace earlier ones
  * (coalescing), and a trim drops earlier writes it covers; so zero extents can be applied
  * before data extents without changing the result.
+ *
+ * Works on runs, not blocks: a record's data becomes one piece (a view of the record's data)
+ * unless a newer record of the same object overlaps it, and adjacent pieces become one
+ * extent, so a 1 MiB write is one extent and 2,048 random 4 KiB writes are 2,048 views — no
+ * per-block map. The object's data CRC is folded from the pieces' CRCs: a whole record's
+ * is the CRC its log record carries (verified when the segment was read back), so the data
+ * is not read a third time.
  */
+import { crc32 } from 'node:zlib';
 import { BLOCK_SIZE } from '../remote/remote-format.js';
 import type { DataObjectContent } from '../remote/data-object.js';
 import { RecordKind } from '../writelog/write-log-format.js';
+import { crc32Combine } from './crc32-combine.js';
 
 export interface PackableRecord {
   seq: number;
@@ -14,58 +23,121 @@ export interface PackableRecord {
   offset: number;
   length: number;
   data: Buffer | undefined;
+  /** CRC-32 of `data`, when already known (verified); computed otherwise. */
+  dataCrc?: number;
 }
 
-/** An object's content without its number (assigned when it is queued). */
-export type PackedObject = Omit<DataObjectContent, 'objNo' | 'epoch'>;
+/** An object's content without its number (assigned when it is queued); `dataCrc` is always set. */
+export type PackedObject = Omit<DataObjectContent, 'objNo' | 'epoch'> & { dataCrc: number };
 
 /** Split records into object contents. */
 export function packRecords(records: PackableRecord[], objectBytes: number, maxExtents = 65536): PackedObject[] {
   const out: PackedObject[] = [];
-  let blocks = new Map<number, Buffer>();
-  let zeroes: Array<{ firstBlock: number; blockCount: number }> = [];
-  let firstSeq = 0;
-  let lastSeq = 0;
-  const finish = (): void => {
-    if (firstSeq === 0) return;
-    out.push({ firstSeq, lastSeq, zeroExtents: zeroes, dataExtents: runsOf(blocks) });
-    blocks = new Map();
-    zeroes = [];
-    firstSeq = 0;
-  };
-  for (const r of records) {
-    if (firstSeq === 0) firstSeq = r.seq;
-    lastSeq = r.seq;
-    const first = r.offset / BLOCK_SIZE;
-    const count = r.length / BLOCK_SIZE;
-    if (r.kind === RecordKind.Write) {
-      const data = r.data!;
-      for (let i = 0; i < count; i++) blocks.set(first + i, data.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE));
-    } else {
-      if (blocks.size < count) {
-        for (const b of blocks.keys()) if (b >= first && b < first + count) blocks.delete(b);
-      } else {
-        for (let i = 0; i < count; i++) blocks.delete(first + i);
-      }
-      zeroes.push({ firstBlock: first, blockCount: count });
+  let start = 0;
+  let writeBytes = 0;
+  let zeroCount = 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    if (r.kind === RecordKind.Write) writeBytes += r.length;
+    else zeroCount++;
+    if (writeBytes >= objectBytes || zeroCount >= maxExtents) {
+      out.push(packOne(records, start, i + 1));
+      start = i + 1;
+      writeBytes = 0;
+      zeroCount = 0;
     }
-    if (blocks.size * BLOCK_SIZE >= objectBytes || zeroes.length >= maxExtents) finish();
   }
-  finish();
+  if (start < records.length) out.push(packOne(records, start, records.length));
   return out;
 }
 
-function runsOf(blocks: Map<number, Buffer>): PackedObject['dataExtents'] {
-  const sorted = [...blocks.keys()].sort((a, b) => a - b);
-  const runs: PackedObject['dataExtents'] = [];
-  for (const b of sorted) {
-    const last = runs[runs.length - 1];
-    if (last && last.firstBlock + last.blockCount === b) {
-      last.blockCount++;
-      last.data.push(blocks.get(b)!);
+/** The visible part of a write record: `count` blocks from `first`, `skip` blocks into its data. */
+interface Piece {
+  first: number;
+  count: number;
+  rec: number;
+  skip: number;
+}
+
+function packOne(records: PackableRecord[], from: number, to: number): PackedObject {
+  const zeroExtents: Array<{ firstBlock: number; blockCount: number }> = [];
+  let pieces: Piece[] = [];
+  for (let i = from; i < to; i++) {
+    const r = records[i]!;
+    const first = r.offset / BLOCK_SIZE;
+    const count = r.length / BLOCK_SIZE;
+    if (r.kind === RecordKind.Write) pieces.push({ first, count, rec: i, skip: 0 });
+    else zeroExtents.push({ firstBlock: first, blockCount: count });
+  }
+  pieces.sort((a, b) => a.first - b.first || a.rec - b.rec);
+  let overlap = zeroExtents.length > 0;
+  for (let k = 1, end = pieces[0]?.first ?? 0; k < pieces.length && !overlap; k++) {
+    end = Math.max(end, pieces[k - 1]!.first + pieces[k - 1]!.count);
+    if (pieces[k]!.first < end) overlap = true;
+  }
+  if (overlap) pieces = visiblePieces(records, from, to);
+
+  const dataExtents: PackedObject['dataExtents'] = [];
+  let dataCrc = 0;
+  for (const p of pieces) {
+    const r = records[p.rec]!;
+    const whole = p.skip === 0 && p.count * BLOCK_SIZE === r.length;
+    const data = whole ? r.data! : r.data!.subarray(p.skip * BLOCK_SIZE, (p.skip + p.count) * BLOCK_SIZE);
+    const crc = whole && r.dataCrc !== undefined ? r.dataCrc : crc32(data);
+    dataCrc = crc32Combine(dataCrc, crc, data.length);
+    const last = dataExtents[dataExtents.length - 1];
+    if (last && last.firstBlock + last.blockCount === p.first) {
+      last.blockCount += p.count;
+      last.data.push(data);
     } else {
-      runs.push({ firstBlock: b, blockCount: 1, data: [blocks.get(b)!] });
+      dataExtents.push({ firstBlock: p.first, blockCount: p.count, data: [data] });
     }
   }
-  return runs;
+  return { firstSeq: records[from]!.seq, lastSeq: records[to - 1]!.seq, zeroExtents, dataExtents, dataCrc };
+}
+
+/**
+ * The parts of the object's write records that no newer record of the object (write or
+ * trim) covers, sorted by block: walk the records newest first, keeping the union of what
+ * they cover as sorted disjoint intervals.
+ */
+function visiblePieces(records: PackableRecord[], from: number, to: number): Piece[] {
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const pieces: Piece[] = [];
+  for (let i = to - 1; i >= from; i--) {
+    const r = records[i]!;
+    const first = r.offset / BLOCK_SIZE;
+    const end = first + r.length / BLOCK_SIZE;
+    // First interval that ends after `first`.
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ends[mid]! <= first) lo = mid + 1;
+      else hi = mid;
+    }
+    if (r.kind === RecordKind.Write) {
+      let pos = first;
+      for (let j = lo; j < starts.length && starts[j]! < end && pos < end; j++) {
+        if (starts[j]! > pos) pieces.push({ first: pos, count: starts[j]! - pos, rec: i, skip: pos - first });
+        pos = Math.max(pos, ends[j]!);
+      }
+      if (pos < end) pieces.push({ first: pos, count: end - pos, rec: i, skip: pos - first });
+    }
+    // Merge [first, end) into the union (touching intervals merge too).
+    const a = lo > 0 && ends[lo - 1]! === first ? lo - 1 : lo;
+    let b = a;
+    let s = first;
+    let e = end;
+    while (b < starts.length && starts[b]! <= end) {
+      s = Math.min(s, starts[b]!);
+      e = Math.max(e, ends[b]!);
+      b++;
+    }
+    starts.splice(a, b - a, s);
+    ends.splice(a, b - a, e);
+  }
+  pieces.sort((x, y) => x.first - y.first);
+  return pieces;
 }

@@ -42,37 +42,46 @@ class GatedCache implements VolumeCache {
     this.gateBlock = undefined;
     this.openGate?.();
   }
+  /** Every putBlocks call: the blocks it was asked to cache (-1 = skipped). */
+  readonly warmCalls: number[][] = [];
   get(id: string, b: number) {
     return this.inner.get(id, b);
-  }
-  async put(id: string, b: number, data: Buffer, o: { dirty: boolean }) {
-    if (this.dropPuts) return false;
-    if (b === this.gateBlock && this.gate) {
-      this.gateHit = true;
-      await this.gate;
-    }
-    return this.inner.put(id, b, data, o);
   }
   getRun(id: string, b: number, n: number, out: Buffer, at: number) {
     return this.inner.getRun(id, b, n, out, at);
   }
-  async putRun(id: string, b: number, data: Buffer, o: { dirty: boolean }) {
+  async putRun(id: string, b: number, data: Buffer) {
     if (this.dropPuts) return false;
     const n = data.length / BLOCK_SIZE;
     if (this.gateBlock !== undefined && this.gate && this.gateBlock >= b && this.gateBlock < b + n) {
       this.gateHit = true;
       await this.gate;
     }
-    return this.inner.putRun(id, b, data, o);
+    return this.inner.putRun(id, b, data);
   }
-  markClean(id: string, b: number) {
-    return this.inner.markClean(id, b);
+  async putBlocks(id: string, blocks: ArrayLike<number>, data: Buffer) {
+    this.warmCalls.push(Array.from(blocks));
+    if (this.dropPuts) return false;
+    if (this.gateBlock !== undefined && this.gate && Array.from(blocks).includes(this.gateBlock)) {
+      this.gateHit = true;
+      await this.gate;
+    }
+    return this.inner.putBlocks(id, blocks, data);
   }
   invalidate(id: string, b: number) {
     return this.inner.invalidate(id, b);
   }
   invalidateRange(id: string, b: number, n: number) {
     return this.inner.invalidateRange(id, b, n);
+  }
+}
+
+/** Wait until the cache holds the block (a commit warms it in the background). */
+async function waitCached(cache: GatedCache, id: string, block: number): Promise<void> {
+  const start = Date.now();
+  while ((await cache.inner.get(id, block)) === undefined) {
+    if (Date.now() - start > 20_000) throw new Error(`timed out waiting for block ${block} in the cache`);
+    await new Promise((r) => setTimeout(r, 5));
   }
 }
 
@@ -283,31 +292,81 @@ describe('Volume races found by these tests', () => {
     expect(await volume.read(3 * BLOCK_SIZE, BLOCK_SIZE)).toEqual(taggedBlock('old3'));
   });
 
-  it('cached: write-through puts wait for the end of the turn, and a newer write or trim of the same turn wins', async () => {
+  it('cached: writes are not copied into the cache; their commit warms it, skipping blocks changed since', async () => {
     const { volume, cache } = await freshVolume('cached');
     const id = volume.remote.descriptor.volumeId;
-    // An older cached copy of block 6 (committed, clean) is dropped as soon as a write lands.
     await volume.write(6 * BLOCK_SIZE, taggedBlock('old6'));
     await volume.sync();
-    await new Promise((r) => setImmediate(r));
+    await waitCached(cache!, id, 6);
     expect(await cache!.inner.get(id, 6)).toEqual(taggedBlock('old6'));
-    // Same turn: write 6 then trim it; write 7 twice; write 8 once (1 and 2 share a record).
-    const ops = [
-      volume.write(6 * BLOCK_SIZE, taggedBlock('new6')),
-      volume.trim(6 * BLOCK_SIZE, BLOCK_SIZE),
-      volume.write(7 * BLOCK_SIZE, taggedBlock('a7')),
-      volume.write(7 * BLOCK_SIZE, Buffer.concat([taggedBlock('b7'), taggedBlock('b8')])),
-    ];
-    await Promise.all(ops);
+    // A write drops the block's cached copy at once and is not put into the cache.
+    await volume.write(6 * BLOCK_SIZE, taggedBlock('new6'));
     expect(await cache!.inner.get(id, 6)).toBeUndefined();
     await new Promise((r) => setImmediate(r));
-    await new Promise((r) => setImmediate(r));
-    expect(await cache!.inner.get(id, 6)).toBeUndefined(); // the trim was not undone
-    expect(await cache!.inner.get(id, 7)).toEqual(taggedBlock('b7'));
-    expect(await cache!.inner.get(id, 8)).toEqual(taggedBlock('b8'));
+    expect(await cache!.inner.get(id, 6)).toBeUndefined();
+    expect(await volume.read(6 * BLOCK_SIZE, BLOCK_SIZE)).toEqual(taggedBlock('new6')); // from the log
+    await volume.trim(6 * BLOCK_SIZE, BLOCK_SIZE);
+    await volume.write(7 * BLOCK_SIZE, Buffer.concat([taggedBlock('b7'), taggedBlock('b8')]));
+    await volume.write(7 * BLOCK_SIZE, taggedBlock('c7'));
+    await volume.trim(8 * BLOCK_SIZE, BLOCK_SIZE);
+    expect(await cache!.inner.get(id, 7)).toBeUndefined();
     await volume.sync();
-    expect(await volume.read(6 * BLOCK_SIZE, 3 * BLOCK_SIZE)).toEqual(Buffer.concat([Buffer.alloc(BLOCK_SIZE), taggedBlock('b7'), taggedBlock('b8')]));
-    expect(cache!.inner.stats().dirtyBytes).toBe(0); // every write-through copy was unpinned by its commit
+    await waitCached(cache!, id, 7);
+    expect(await cache!.inner.get(id, 6)).toBeUndefined(); // trimmed: never warmed
+    expect(await cache!.inner.get(id, 7)).toEqual(taggedBlock('c7')); // the newest write only
+    expect(await cache!.inner.get(id, 8)).toBeUndefined();
+    expect(await volume.read(6 * BLOCK_SIZE, 3 * BLOCK_SIZE)).toEqual(Buffer.concat([Buffer.alloc(BLOCK_SIZE), taggedBlock('c7'), Buffer.alloc(BLOCK_SIZE)]));
+    expect(cache!.inner.stats().dirtyBytes).toBe(0); // nothing is ever pinned
+  });
+
+  it('cached: until a commit\'s cache warm lands, reads of its blocks come from the object body in hand, never the store', async () => {
+    const { volume, cache } = await freshVolume('cached');
+    const id = volume.remote.descriptor.volumeId;
+    cache!.holdPutOf(3);
+    const data = Buffer.concat([2, 3, 4].map((k) => taggedBlock(`w${k}`)));
+    await volume.write(2 * BLOCK_SIZE, data);
+    await volume.sync(); // committed; the overlay let go of blocks 2..4
+    await waitUntil(() => cache!.gateHit, 20_000, 'cache warm');
+    const before = { ...volume.counters };
+    expect(await volume.read(2 * BLOCK_SIZE, 3 * BLOCK_SIZE)).toEqual(data);
+    expect(await volume.read(3 * BLOCK_SIZE + 100, 10)).toEqual(data.subarray(BLOCK_SIZE + 100, BLOCK_SIZE + 110));
+    expect(volume.counters.cloudBytesDownloaded).toBe(before.cloudBytesDownloaded);
+    expect(volume.counters.cacheMisses).toBe(before.cacheMisses);
+    cache!.release();
+    await waitCached(cache!, id, 3);
+    // The warm landed: the body is let go, and the blocks are cache hits.
+    const hits = volume.counters.cacheHits;
+    expect(await volume.read(2 * BLOCK_SIZE, 3 * BLOCK_SIZE)).toEqual(data);
+    expect(volume.counters.cacheHits).toBe(hits + 3);
+    // A warm the cache refuses leaves the blocks to the store, with the same bytes.
+    cache!.dropPuts = true;
+    await volume.write(9 * BLOCK_SIZE, taggedBlock('w9'));
+    await volume.sync();
+    for (let k = 0; k < 3; k++) await new Promise((r) => setImmediate(r));
+    const downloaded = volume.counters.cloudBytesDownloaded;
+    expect(await volume.read(9 * BLOCK_SIZE, BLOCK_SIZE)).toEqual(taggedBlock('w9'));
+    expect(volume.counters.cloudBytesDownloaded).toBe(downloaded + BLOCK_SIZE);
+  });
+
+  it('cached: a commit does not warm blocks that a newer, not yet committed write or trim holds', async () => {
+    const { volume, cache } = await freshVolume('cached');
+    // Slow uploads: the log keeps newer records while older ones commit.
+    await volume.write(0, Buffer.concat([taggedBlock('a0'), taggedBlock('a1'), taggedBlock('a2')]));
+    await volume.log.seal();
+    await volume.write(BLOCK_SIZE, taggedBlock('b1'));
+    await volume.trim(2 * BLOCK_SIZE, BLOCK_SIZE);
+    const before = cache!.warmCalls.length;
+    await volume.sync();
+    const calls = cache!.warmCalls.slice(before);
+    const warmed = calls.flat().filter((b) => b >= 0);
+    expect(warmed).toContain(0);
+    // Block 1 was warmed at most with its newest data; block 2 never with a0..a2's data after the trim.
+    const id = volume.remote.descriptor.volumeId;
+    for (let k = 0; k < 3; k++) await new Promise((r) => setImmediate(r));
+    const c1 = await cache!.inner.get(id, 1);
+    if (c1) expect(c1).toEqual(taggedBlock('b1'));
+    expect(await cache!.inner.get(id, 2)).toBeUndefined();
+    expect(await volume.read(0, 3 * BLOCK_SIZE)).toEqual(Buffer.concat([taggedBlock('a0'), taggedBlock('b1'), Buffer.alloc(BLOCK_SIZE)]));
   });
 
   it('stored: a write committed to the store but not yet released is re-applied to a primary disk that lost it', async () => {

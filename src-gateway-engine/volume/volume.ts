@@ -10,6 +10,12 @@
  * Read order, cached mode: overlay (log) → pending trim → cache → block map → ranged GET
  * (fills the cache) → zeroes. Stored mode reads the primary disk, which every write updates
  * before it is acknowledged.
+ *
+ * Cached mode does not copy writes into the cache: until their commit, reads find them in the
+ * log through the overlay. A commit warms the cache from the uploaded object bodies (whose
+ * data region is already one contiguous buffer, so an object is about one pwrite), as CLEAN
+ * blocks, skipping every block a newer change touched. The cache is disposable (invariant
+ * 4): a block that is not warmed is simply read from the store.
  */
 import { ErrorCode, TidegateError, hasCode } from '../errors/index.js';
 import type { BlockDevice, BlockExtent, WriteOptions, WriteZeroesOptions } from '../device/block-device.js';
@@ -28,13 +34,12 @@ import { WriteOverlay } from './write-overlay.js';
 /** What the volume needs of the block cache. */
 export interface VolumeCache {
   get(volumeId: string, block: number): Promise<Buffer | undefined>;
-  put(volumeId: string, block: number, data: Buffer, options: { dirty: boolean }): Promise<boolean>;
   /** Read the cached prefix of `count` blocks into `out` at `outOffset`; resolves with the number of blocks served. */
   getRun(volumeId: string, firstBlock: number, count: number, out: Buffer, outOffset: number): Promise<number>;
-  /** `put` of consecutive blocks (`data` is a whole number of blocks), each block registered when called. */
-  putRun(volumeId: string, firstBlock: number, data: Buffer, options: { dirty: boolean }): Promise<boolean>;
-  /** The block's data is uploaded: unpin it. */
-  markClean(volumeId: string, block: number): boolean;
+  /** Cache consecutive blocks (`data` is a whole number of blocks) as CLEAN, each block registered when called. */
+  putRun(volumeId: string, firstBlock: number, data: Buffer): Promise<boolean>;
+  /** Cache `blocks[k]` (-1: skip) as `data`'s k-th block, CLEAN, each block registered when called. */
+  putBlocks(volumeId: string, blocks: ArrayLike<number>, data: Buffer): Promise<boolean>;
   invalidate(volumeId: string, block: number): void | Promise<void>;
   invalidateRange(volumeId: string, firstBlock: number, count: number): void | Promise<void>;
 }
@@ -92,8 +97,12 @@ export class Volume implements BlockDevice {
   private failure: TidegateError | undefined;
   /** Bumped by every change; a read only fills the cache if no change raced it. */
   private changeCounter = 0;
-  /** Write-through cache puts waiting for the end of the current event-loop turn. */
-  private writeThrough: Array<{ firstBlock: number; data: Buffer; seq: number }> = [];
+  /**
+   * Bodies of just-committed objects whose cache warm is still being written (object number
+   * → body): between the overlay letting go of their blocks and the warm landing, a read of
+   * them is served from memory instead of going to the store.
+   */
+  private readonly warming = new Map<number, Buffer>();
   private closed = false;
 
   private constructor(p: VolumeParts) {
@@ -301,14 +310,10 @@ export class Volume implements BlockDevice {
       if (recKind === RecordKind.Write) this.overlay.setWrite(first, count, rec.seq, rec.segmentNo, rec.dataPosition, BLOCK_SIZE);
       else this.overlay.setTrim(first, count, rec.seq);
       if (this.cache) {
-        // The block's older cached copy goes now; reads find the new data in the overlay.
+        // The block's older cached copy goes now (a fill still writing never installs); reads
+        // find the new data in the overlay, and the commit that uploads it warms the cache.
         const dropped = this.cache.invalidateRange(this.remote.descriptor.volumeId, first, count);
         if (dropped) await dropped;
-        // Write-through: the data is in hand, so the cache gets it as DIRTY (pinned until the
-        // commit that uploads it marks it clean) — at the end of this event-loop turn, after
-        // the acknowledgement went out, batched with the other writes of the turn. The log
-        // decided durability already; a failed or rejected put just leaves the block uncached.
-        if (recKind === RecordKind.Write) this.queueWriteThrough(first, payload!, rec.seq);
       }
       if (this.primary) {
         if (recKind === RecordKind.Write) await this.primary.write(alignedOffset, payload!);
@@ -391,7 +396,6 @@ export class Volume implements BlockDevice {
         i++;
         continue;
       }
-      this.counters.cacheMisses++;
       const objNo = locationObject(loc);
       const off = locationOffset(loc);
       let n = 1;
@@ -400,71 +404,43 @@ export class Volume implements BlockDevice {
         if (overlay.get(bn) || overlay.trimmed(bn) || this.remote.map.get(bn) !== loc + n) break;
         n++;
       }
+      const warmingBody = this.warming.get(objNo);
+      if (warmingBody) {
+        warmingBody.copy(out, i * BLOCK_SIZE, off * BLOCK_SIZE, (off + n) * BLOCK_SIZE);
+        this.counters.cacheHits += n;
+        i += n;
+        continue;
+      }
+      this.counters.cacheMisses++;
       const data = await this.remote.readObjectBlocks(objNo, off, n);
       this.counters.cloudBytesDownloaded += data.length;
       data.copy(out, i * BLOCK_SIZE);
       // Fill the cache only while no change raced this read (a trim that landed meanwhile must
       // not let an old block in); a change during the fill itself is undone right after it.
-      if (cache && this.changeCounter === changesAtStart) this.fillCache(b, data.subarray(0, n * BLOCK_SIZE), false, 0, changesAtStart);
+      if (cache && this.changeCounter === changesAtStart) this.fillCache(b, data.subarray(0, n * BLOCK_SIZE), changesAtStart);
       i += n;
     }
     return out;
   }
 
-  /** Queue a write-through cache put of a logged write (record `seq`) for the end of this turn. */
-  private queueWriteThrough(firstBlock: number, data: Buffer, seq: number): void {
-    this.writeThrough.push({ firstBlock, data, seq });
-    if (this.writeThrough.length === 1) setImmediate(() => this.flushWriteThrough());
-  }
-
   /**
-   * Put the queued writes into the cache, each only for the blocks whose newest change is
-   * still that write (a newer write queued its own put; a trim must not be undone).
+   * Start a cache put of whole blocks read from the store without waiting for it; it undoes
+   * itself if any change landed while it was being written (`changesAtStart`).
    */
-  private flushWriteThrough(): void {
-    const queued = this.writeThrough;
-    this.writeThrough = [];
-    if (this.closed || this.failed) return;
-    for (const { firstBlock, data, seq } of queued) {
-      const count = data.length / BLOCK_SIZE;
-      let k = 0;
-      while (k < count) {
-        if (this.overlay.get(firstBlock + k)?.seq !== seq) {
-          k++;
-          continue;
-        }
-        let e = k + 1;
-        while (e < count && this.overlay.get(firstBlock + e)?.seq === seq) e++;
-        this.fillCache(firstBlock + k, k === 0 && e === count ? data : data.subarray(k * BLOCK_SIZE, e * BLOCK_SIZE), true, seq);
-        k = e;
-      }
-    }
-  }
-
-  /**
-   * Start a cache put of whole blocks without waiting for it. `dirty` puts come from the write
-   * path (record `seq`); clean ones from a read miss, which undo themselves if any change
-   * landed while they were being written (`changesAtStart`).
-   */
-  private fillCache(firstBlock: number, data: Buffer, dirty: boolean, seq: number, changesAtStart = 0): void {
+  private fillCache(firstBlock: number, data: Buffer, changesAtStart: number): void {
     const cache = this.cache!;
     const volumeId = this.remote.descriptor.volumeId;
     const count = data.length / BLOCK_SIZE;
-    const put = cache.putRun(volumeId, firstBlock, data, { dirty });
-    if (dirty && seq <= this.remote.head.lastSeq) {
-      // Already committed (cannot happen today; cheap insurance against a pinned-forever block).
-      for (let k = 0; k < count; k++) cache.markClean(volumeId, firstBlock + k);
-    }
-    put.then(
+    cache.putRun(volumeId, firstBlock, data).then(
       () => {
-        if (!dirty && this.changeCounter !== changesAtStart) void Promise.resolve(cache.invalidateRange(volumeId, firstBlock, count)).catch(() => undefined);
+        if (this.changeCounter !== changesAtStart) void Promise.resolve(cache.invalidateRange(volumeId, firstBlock, count)).catch(() => undefined);
       },
       () => undefined, // closing or closed cache: the block is simply not cached
     );
   }
 
   /** A head was committed: the map has the objects; drop overlay entries and warm the cache. */
-  private async onCommitted(head: VolumeHead, objects: Array<{ header: DataObjectHeader }>): Promise<void> {
+  private async onCommitted(head: VolumeHead, objects: Array<{ header: DataObjectHeader; body: Buffer }>): Promise<void> {
     const volumeId = this.remote.descriptor.volumeId;
     const touched: number[] = [];
     for (const { header } of objects) {
@@ -472,25 +448,68 @@ export class Volume implements BlockDevice {
     }
     try {
       if (!this.cache) return;
+      // Zero extents (as the map applies them): a block they cover reads as zeroes now, so no
+      // cached copy of older data may survive them.
       for (const { header } of objects) {
-        // Zero extents first (as the map applies them): a block they cover reads as zeroes now,
-        // so no cached copy of older data may survive them.
         for (const e of header.extents) if (e.kind === ExtentKind.Zero) await this.cache.invalidateRange(volumeId, e.firstBlock, e.blockCount);
-        // The data went into the cache as DIRTY when it was written (write-through): unpin the
-        // blocks whose newest write this head holds. A newer write's copy stays pinned.
-        for (const e of header.extents) {
-          if (e.kind !== ExtentKind.Data) continue;
-          for (let k = 0; k < e.blockCount; k++) {
-            const b = e.firstBlock + k;
-            const entry = this.overlay.get(b);
-            if (!entry || entry.seq <= head.lastSeq) this.cache.markClean(volumeId, b);
-          }
-        }
       }
     } finally {
       // Always: the log segments behind these entries are released next, and reads must
-      // then go to the map (the store) rather than to a deleted segment.
+      // then go to the map (the store) rather than to a deleted segment — or, until the warm
+      // below lands, to the object bodies still in hand.
+      if (this.cache && !this.closed && !this.failed) for (const { header, body } of objects) this.warming.set(header.objNo, body);
       this.overlay.commitThrough(head.lastSeq, touched);
+    }
+    if (!this.closed && !this.failed) this.warmCache(objects);
+    else for (const { header } of objects) this.warming.delete(header.objNo);
+  }
+
+  /**
+   * Put the committed objects' data blocks into the cache as CLEAN, one `putBlocks` per
+   * object (its data region is contiguous), in object order so a later object's copy of a
+   * block wins. Skipped: blocks with a newer change in the overlay (a write or a pending
+   * trim, newer than the head by now), and blocks a later object of the batch zeroes. A
+   * change that lands while a put is writing drops it (the cache's race rule 4).
+   */
+  private warmCache(objects: Array<{ header: DataObjectHeader; body: Buffer }>): void {
+    const cache = this.cache!;
+    const volumeId = this.remote.descriptor.volumeId;
+    const overlay = this.overlay;
+    const checkOverlay = !overlay.isEmpty;
+    // Zero extents of objects after the one being warmed.
+    const laterZeroes: Array<{ firstBlock: number; blockCount: number }> = [];
+    const puts: Array<{ objNo: number; blocks: Float64Array; data: Buffer }> = [];
+    for (let i = objects.length - 1; i >= 0; i--) {
+      const { header, body } = objects[i]!;
+      const firstDataBlock = header.headerBytes / BLOCK_SIZE;
+      const dataBlocks = body.length / BLOCK_SIZE - firstDataBlock;
+      if (dataBlocks > 0) {
+        const blocks = new Float64Array(dataBlocks).fill(-1);
+        let any = false;
+        for (const e of header.extents) {
+          if (e.kind !== ExtentKind.Data) continue;
+          const at = e.dataBlock - firstDataBlock;
+          for (let k = 0; k < e.blockCount; k++) {
+            const b = e.firstBlock + k;
+            if (checkOverlay && (overlay.get(b) !== undefined || overlay.trimmed(b))) continue;
+            if (laterZeroes.length > 0 && laterZeroes.some((z) => b >= z.firstBlock && b < z.firstBlock + z.blockCount)) continue;
+            blocks[at + k] = b;
+            any = true;
+          }
+        }
+        if (any) puts.push({ objNo: header.objNo, blocks, data: body.subarray(header.headerBytes) });
+        else this.warming.delete(header.objNo);
+      } else {
+        this.warming.delete(header.objNo);
+      }
+      for (const e of header.extents) if (e.kind === ExtentKind.Zero) laterZeroes.push(e);
+    }
+    for (let i = puts.length - 1; i >= 0; i--) {
+      const { objNo, blocks, data } = puts[i]!;
+      cache
+        .putBlocks(volumeId, blocks, data)
+        .catch(() => undefined) // not cached: read from the store
+        .finally(() => this.warming.delete(objNo));
     }
   }
 }

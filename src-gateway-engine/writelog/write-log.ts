@@ -294,8 +294,8 @@ export class WriteLog {
     await this.sealCurrent();
   }
 
-  /** Read every record of a sealed segment, with its data. */
-  async readSegment(segmentNo: number): Promise<Array<LogRecord & { data: Buffer | undefined }>> {
+  /** Read every record of a sealed segment, with its data and the data's CRC-32 (verified). */
+  async readSegment(segmentNo: number): Promise<Array<LogRecord & { data: Buffer | undefined; dataCrc: number }>> {
     const buf = await readFile(join(this.opts.dir, segmentFileName(segmentNo)));
     const scan = scanSegment(buf, segmentNo, undefined);
     return scan.records.map((r) => ({
@@ -565,8 +565,8 @@ function scanSegment(
   buf: Buffer,
   segmentNo: number,
   expectSeq: number | undefined,
-): { records: LogRecord[]; validBytes: number; stopReason?: string } {
-  const records: LogRecord[] = [];
+): { records: Array<LogRecord & { dataCrc: number }>; validBytes: number; stopReason?: string } {
+  const records: Array<LogRecord & { dataCrc: number }> = [];
   if (buf.length < SEGMENT_HEADER_BYTES || !buf.subarray(0, 8).equals(SEGMENT_SIGNATURE)) {
     return { records, validBytes: 0, stopReason: 'bad segment header' };
   }
@@ -593,7 +593,7 @@ function scanSegment(
     if (dataLen > 0 && crc32(buf.subarray(dataPos, dataPos + dataLen)) !== dataCrc) {
       return { records, validBytes: pos, stopReason: 'record data CRC mismatch' };
     }
-    records.push({ seq, kind, offset, length, segmentNo, dataPosition: dataPos });
+    records.push({ seq, kind, offset, length, segmentNo, dataPosition: dataPos, dataCrc });
     expect = seq + 1;
     pos = dataPos + dataLen;
   }
