@@ -1,4 +1,5 @@
 import { appendFile, open, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import fc from 'fast-check';
@@ -40,6 +41,24 @@ function write(log: WriteLog, block: number, tag: string, durable = false): Prom
 
 async function segFiles(dir: string): Promise<string[]> {
   return (await readdir(dir)).filter((n) => n.endsWith('.seg')).sort();
+}
+
+/** Wait until the spare segment `segmentNo` exists with its whole header. */
+async function waitForSpare(dir: string, segmentNo: number): Promise<void> {
+  const start = Date.now();
+  for (;;) {
+    const size = await stat(join(dir, segmentFileName(segmentNo))).then((st) => st.size, () => -1);
+    if (size === SEGMENT_HEADER_BYTES) return;
+    if (Date.now() - start > 5000) throw new Error(`spare segment ${segmentNo} not prepared (size ${size})`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Segment files holding records (leaves out the spare the log prepares ahead of need). */
+async function recordSegFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const f of await segFiles(dir)) if ((await stat(join(dir, f))).size > SEGMENT_HEADER_BYTES) out.push(f);
+  return out;
 }
 
 /** File positions of each record header in a segment buffer. */
@@ -333,8 +352,37 @@ describe('WriteLog segments', () => {
       [2, 4, 6, SEGMENT_HEADER_BYTES + 3 * REC],
     ]);
     expect(log.hasUnsealedRecords).toBe(true);
-    expect(await segFiles(dir)).toEqual([segmentFileName(1), segmentFileName(2), segmentFileName(3)]);
+    expect(await recordSegFiles(dir)).toEqual([segmentFileName(1), segmentFileName(2), segmentFileName(3)]);
     for (const f of await segFiles(dir)) expect((await stat(join(dir, f))).size).toBeLessThanOrEqual(SEGMENT_HEADER_BYTES + 3 * REC);
+  });
+
+  it('prepares the next segment ahead of need: a rollover uses it, close deletes it, a crash leaves one that open drops', async () => {
+    const dir = await tmp.make();
+    const { log } = await openLog(dir, { segmentBytes: SEGMENT_HEADER_BYTES + 2 * REC });
+    await write(log, 0, 'a0');
+    await waitForSpare(dir, 2);
+    expect((await stat(join(dir, segmentFileName(2)))).size).toBe(SEGMENT_HEADER_BYTES);
+    await write(log, 1, 'a1');
+    const third = await write(log, 2, 'a2'); // segment 1 is full: the spare becomes segment 2
+    expect(third.segmentNo).toBe(2);
+    await waitForSpare(dir, 3);
+    await log.close();
+    expect(await segFiles(dir)).toEqual([segmentFileName(1), segmentFileName(2)]);
+    // A process killed with a spare on disk: open drops it, and the log goes on.
+    const again = await openLog(dir, { segmentBytes: SEGMENT_HEADER_BYTES + 2 * REC });
+    expect(again.replayed.map((r) => r.seq)).toEqual([1, 2, 3]);
+    expect((await write(again.log, 3, 'a3')).segmentNo).toBe(3);
+    await waitForSpare(dir, 4);
+    const crashedDir = await tmp.make();
+    for (const f of await segFiles(dir)) await writeFile(join(crashedDir, f), await readFile(join(dir, f)));
+    await again.log.close();
+    const reopened = await openLog(crashedDir, { segmentBytes: SEGMENT_HEADER_BYTES + 2 * REC });
+    expect(reopened.replayed.map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+    expect(await segFiles(crashedDir)).toEqual([1, 2, 3].map(segmentFileName));
+    const next = await write(reopened.log, 4, 'a4');
+    expect(next.seq).toBe(5);
+    expect((await reopened.log.readData(next.segmentNo, next.dataPosition, 4096)).equals(taggedBlock('a4'))).toBe(true);
+    await reopened.log.close();
   });
 
   it('a concurrent burst over several segments keeps seq order across segment boundaries', async () => {
@@ -375,10 +423,10 @@ describe('WriteLog segments', () => {
     expect(await log.releaseThrough(3)).toBe(SEGMENT_HEADER_BYTES + 2 * REC); // segment 2 holds seq 4
     expect(log.sealedSegments.map((s) => s.firstSeq)).toEqual([3, 5]);
     expect(log.usedBytes).toBe(before - (SEGMENT_HEADER_BYTES + 2 * REC));
-    expect(await segFiles(dir)).toEqual([segmentFileName(2), segmentFileName(3)]);
+    expect(await recordSegFiles(dir)).toEqual([segmentFileName(2), segmentFileName(3)]);
     expect(await log.releaseThrough(3)).toBe(0);
     expect(await log.releaseThrough(100)).toBe(2 * (SEGMENT_HEADER_BYTES + 2 * REC));
-    expect(await segFiles(dir)).toEqual([]);
+    expect(await recordSegFiles(dir)).toEqual([]);
   });
 
   it('readData of a released segment answers NOT_FOUND, with or without an open read handle', async () => {
@@ -558,23 +606,32 @@ describe('WriteLog flush durability around seals', () => {
     let gate: Promise<void> | undefined;
     let release: (() => void) | undefined;
     let gatedStarted = false;
-    const spy = vi.spyOn(proto, 'datasync').mockImplementation(async function (this: unknown) {
+    let gateFile: string | undefined;
+    let gateError: Error | undefined;
+    const spy = vi.spyOn(proto, 'datasync').mockImplementation(async function (this: { fd: number }) {
       calls++;
-      if (gate) {
+      if (gate && (gateFile === undefined || readlinkSync(`/proc/self/fd/${this.fd}`).endsWith(gateFile))) {
         const g = gate;
         gate = undefined;
         gatedStarted = true;
         await g;
+        if (gateError) throw gateError;
       }
       return original.call(this);
     });
     return {
       calls: () => calls,
       gatedStarted: () => gatedStarted,
-      gateNext: () => {
+      /** Gate the next datasync (of the file named `file`, when given: the log also syncs the spare segment it prepares). */
+      gateNext: (file?: string) => {
+        gateFile = file;
         gate = new Promise<void>((r) => (release = r));
       },
-      release: () => release?.(),
+      /** Let the gated datasync go on, or fail with `err`. */
+      release: (err?: Error) => {
+        gateError = err;
+        release?.();
+      },
       restore: () => spy.mockRestore(),
     };
   }
@@ -586,7 +643,7 @@ describe('WriteLog flush durability around seals', () => {
       const segmentBytes = SEGMENT_HEADER_BYTES + 2 * REC;
       const { log } = await openLog(dir, { segmentBytes, capacityBytes: 2 * segmentBytes });
       for (let i = 0; i < 4; i++) await write(log, i, `f${i}`); // non-durable: only in the page cache
-      spy.gateNext();
+      spy.gateNext(segmentFileName(2));
       const blocked = write(log, 9, 'blocked'); // seals segment 2 (fdatasync gated)
       await waitUntilTrue(spy.gatedStarted);
       let flushed = false;
@@ -598,6 +655,28 @@ describe('WriteLog flush durability around seals', () => {
       expect(flushed).toBe(true);
       await log.releaseThrough(4);
       await blocked;
+    } finally {
+      spy.restore();
+    }
+  });
+
+  it('a seal that fails while the next segment is already sealing fails that one too: no later segment reaches the uploader', async () => {
+    const dir = await tmp.make();
+    const spy = await datasyncSpy(dir);
+    try {
+      const { log } = await openLog(dir, { segmentBytes: SEGMENT_HEADER_BYTES + 2 * REC });
+      await write(log, 0, 's0'); // segment 1 exists (its creation syncs it too)
+      spy.gateNext(segmentFileName(1));
+      const writes = [1, 2, 3].map((i) => write(log, i, `s${i}`)); // segment 1 sealing (gated), segment 2 filled
+      await waitUntilTrue(spy.gatedStarted);
+      await Promise.all(writes); // not durable: acknowledged from the page cache
+      const fifth = write(log, 4, 's4'); // rolls over: segment 2's seal waits behind segment 1's
+      await settle();
+      spy.release(Object.assign(new Error('EIO: injected'), { code: 'EIO' }));
+      await expect(fifth).rejects.toMatchObject({ code: ErrorCode.VolumeFailed });
+      await expect(log.sync()).rejects.toMatchObject({ code: ErrorCode.VolumeFailed });
+      await settle();
+      expect(log.sealedSegments).toEqual([]);
     } finally {
       spy.restore();
     }

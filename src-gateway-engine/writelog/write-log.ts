@@ -3,7 +3,7 @@
  *
  * Every change to a volume is appended here, in sequence order, before it is acknowledged.
  * Appends are group-committed: one writer loop takes every pending record, writes them with
- * one writev at the end of the current segment, and calls fdatasync once if any of them asked
+ * one writev at the end of the current segment (on the thread pool when large), and calls fdatasync once if any of them asked
  * for durability (FUA, or a FLUSH via `sync()`), or on every batch with syncPolicy 'always'.
  *
  * Crash semantics, in plain words:
@@ -17,7 +17,8 @@
  *   trusted): every pending and later append fails with VOLUME_FAILED until a restart replays.
  *
  * Segments: the open segment takes appends; at `segmentBytes` (or on `seal()`) it is fsynced,
- * closed and handed to the uploader. Sealed segments are deleted by `releaseThrough(seq)` once
+ * closed and handed to the uploader. The next segment (prepared ahead of need) takes appends
+ * while the full one is fsynced; a third waits for that sync. Sealed segments are deleted by `releaseThrough(seq)` once
  * the object store holds a recovery point covering them. The bytes of all segments on disk
  * count against `capacityBytes`; an append that does not fit waits (back-pressure), it never
  * fails for fullness.
@@ -38,6 +39,9 @@ import {
   parseSegmentFileName,
   segmentFileName,
 } from './write-log-format.js';
+
+/** Batches from this size on are appended through the thread pool (see writeBatches). */
+const ASYNC_APPEND_BYTES = 256 * 1024;
 
 /** A record as the log knows it: where its data sits in which segment. */
 export interface LogRecord {
@@ -121,6 +125,8 @@ export class WriteLog {
   /** Reads of recent records usually hit the page cache: try them synchronously first. */
   private readonly readGate = new SyncFirstGate();
   private nextSegmentNo: number;
+  /** The next segment, created ahead of need (see openNewSegment). */
+  private spare: Promise<OpenSegment> | undefined;
   /** The newest seal whose fdatasync may still be under way (each seal waits for the one before). */
   private sealInFlight: Promise<void> | undefined;
 
@@ -374,6 +380,7 @@ export class WriteLog {
     this.readFds.clear();
     if (this.current) await this.current.fh.close().catch(() => undefined);
     this.current = undefined;
+    await this.discardSpare();
     const err = new TidegateError(ErrorCode.ShuttingDown, 'write log closed');
     for (const w of this.spaceWaiters.splice(0)) w();
     for (const p of this.pending.splice(0)) p.reject(err);
@@ -449,7 +456,14 @@ export class WriteLog {
         continue;
       }
       if (!seg || seg.size >= this.opts.segmentBytes) {
-        if (seg) await this.sealCurrent().catch((e) => this.fail(e, 'seal'));
+        if (seg) {
+          // Pipelined: the next segment fills while this one is fdatasynced. Wait only for the
+          // seal before it, so at most one full segment's sync is behind the writer. Nothing is
+          // promised meanwhile: a flush waits for every seal in flight, a failed seal fail-stops.
+          const previous = this.sealInFlight;
+          this.sealCurrent().catch((e) => this.fail(e, 'seal'));
+          if (previous) await previous.catch(() => undefined);
+        }
         if (this.failure) return;
         seg = await this.openNewSegment().catch((e) => {
           this.fail(e, 'create segment');
@@ -478,9 +492,13 @@ export class WriteLog {
       try {
         if (bytes > 0) {
           if (this.opts.faults?.failWrite?.()) throw new Error('injected write failure');
-          // Synchronous: a write into the page cache is cheaper than a thread-pool round trip,
-          // and it keeps the batch's order trivially. Durability is still only the fdatasync below.
-          writeAllvSync(seg.fh.fd, buffers, seg.size);
+          // Small batches synchronously: a copy into the page cache is cheaper than a
+          // thread-pool round trip. Large ones on the thread pool: they can block for a long
+          // time in the kernel (dirty-page throttling, journal commits of the fsyncs around
+          // us), which must not stop the event loop. Either way this loop is the only writer
+          // and waits for the batch, so order is kept. Durability is only the fdatasync below.
+          if (bytes < ASYNC_APPEND_BYTES) writeAllvSync(seg.fh.fd, buffers, seg.size);
+          else await writeAllv(seg.fh, buffers, seg.size);
         }
         if (needSync) {
           // A segment sealed concurrently (back-pressure, seal()) holds earlier records: a flush covers them too.
@@ -518,22 +536,49 @@ export class WriteLog {
   }
 
   private async openNewSegment(): Promise<OpenSegment> {
+    const next = this.spare ?? this.createSegment();
+    this.spare = undefined;
+    const seg = await next;
+    this.current = seg;
+    this.segmentBytesOnDisk.set(seg.segmentNo, seg.size);
+    // Prepare the one after it now, off the writer's path: making a new file's directory
+    // entry durable waits for a journal commit (on ext4, for much of what is dirty), which
+    // must not stall appends when this segment fills. Its error, if any, surfaces on use.
+    this.spare = this.createSegment();
+    this.spare.catch(() => undefined);
+    return seg;
+  }
+
+  /** A new, empty segment (header only), durable with its directory entry. */
+  private async createSegment(): Promise<OpenSegment> {
     const segmentNo = this.nextSegmentNo++;
     const path = join(this.opts.dir, segmentFileName(segmentNo));
     const fh = await open(path, 'wx');
-    const header = Buffer.alloc(SEGMENT_HEADER_BYTES);
-    SEGMENT_SIGNATURE.copy(header, 0);
-    header.writeUInt32LE(SEGMENT_FORMAT_VERSION, 8);
-    writeU64(header, 16, segmentNo);
-    writeU64(header, 24, Date.now());
-    await writeAllv(fh, [header], 0);
-    await fh.datasync();
-    // The new file's directory entry must be durable before any record in it counts as durable.
-    await fsyncDir(this.opts.dir);
-    const seg: OpenSegment = { segmentNo, fh, size: SEGMENT_HEADER_BYTES, firstSeq: 0, lastSeq: -1 };
-    this.current = seg;
-    this.segmentBytesOnDisk.set(segmentNo, seg.size);
-    return seg;
+    try {
+      const header = Buffer.alloc(SEGMENT_HEADER_BYTES);
+      SEGMENT_SIGNATURE.copy(header, 0);
+      header.writeUInt32LE(SEGMENT_FORMAT_VERSION, 8);
+      writeU64(header, 16, segmentNo);
+      writeU64(header, 24, Date.now());
+      await writeAllv(fh, [header], 0);
+      await fh.datasync();
+      // The new file's directory entry must be durable before any record in it counts as durable.
+      await fsyncDir(this.opts.dir);
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      throw err;
+    }
+    return { segmentNo, fh, size: SEGMENT_HEADER_BYTES, firstSeq: 0, lastSeq: -1 };
+  }
+
+  /** Close and delete the prepared segment (it holds no record; open() would drop it anyway). */
+  private async discardSpare(): Promise<void> {
+    const spare = this.spare;
+    this.spare = undefined;
+    const seg = await spare?.catch(() => undefined);
+    if (!seg) return;
+    await seg.fh.close().catch(() => undefined);
+    await rm(join(this.opts.dir, segmentFileName(seg.segmentNo)), { force: true });
   }
 
   private sealCurrent(): Promise<void> {
@@ -551,8 +596,14 @@ export class WriteLog {
   }
 
   private async finishSeal(seg: OpenSegment, before: Promise<void> | undefined): Promise<void> {
-    // Seals complete in segment order, so `sealed` stays ordered and a flush can wait for the newest.
-    if (before) await before.catch(() => undefined);
+    // Seals complete in segment order, so `sealed` stays ordered and a flush can wait for the
+    // newest. A failed seal fails every seal after it: no later segment may reach the uploader.
+    if (before) {
+      await before.catch(async (err: unknown) => {
+        await seg.fh.close().catch(() => undefined);
+        throw err;
+      });
+    }
     if (this.opts.faults?.failSync?.()) throw new Error('injected fdatasync failure');
     await seg.fh.datasync();
     await seg.fh.close();
