@@ -63,3 +63,14 @@ export async function createWarmVolume(gw, volume, src, size) {
     tidegateWarmReadMBps: round(size / 1e6 / warm.seconds, 1),
   };
 }
+
+/**
+ * After a write workload: wait until everything it wrote is in a recovery point (`volume
+ * sync`), so the next workload is not measured beside the upload of this one's backlog
+ * (the peers have no background work). Returns the seconds it took, which the report shows.
+ */
+export async function drainUploads(gw, volume) {
+  const sync = await gw.cli(['volume', 'sync', volume], { timeoutMs: 900_000 });
+  return round(sync.seconds, 2);
+}
+

@@ -40,8 +40,15 @@ function nbdTable(p) {
     ...workloadRows(p, 'nbdkit-file', 'nbdkit', 'n'),
   ];
   const s = p.setup ?? {};
-  lines.push('', `Setup: Tidegate prefill ${fmt(s.tidegatePrefillMBps)} MB/s (nbdcopy), sync after prefill ${fmt(s.tidegateSyncAfterPrefillSeconds, 1)} s, warm-up read ${fmt(s.tidegateWarmReadMBps)} MB/s; nbdkit warm-up read ${fmt(s.nbdkitWarmReadMBps)} MB/s.`);
+  lines.push('', `Setup: Tidegate prefill ${fmt(s.tidegatePrefillMBps)} MB/s (nbdcopy), sync after prefill ${fmt(s.tidegateSyncAfterPrefillSeconds, 1)} s, warm-up read ${fmt(s.tidegateWarmReadMBps)} MB/s; nbdkit warm-up read ${fmt(s.nbdkitWarmReadMBps)} MB/s.${drainNote(s)}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The upload drains after Tidegate's write workloads (the next workload starts without that backlog). */
+function drainNote(s) {
+  const d = s.tidegateUploadDrainSeconds;
+  if (!d) return '';
+  return ` After each Tidegate write workload, \`volume sync\` until its writes were uploaded: ${Object.entries(d).map(([wl, sec]) => `${wl} ${fmt(sec, 1)} s`).join(', ')}.`;
 }
 
 function iscsiTable(p) {
@@ -56,7 +63,7 @@ function iscsiTable(p) {
   const s = p.setup ?? {};
   lines.push(
     '',
-    `Setup: Tidegate prefill ${fmt(s.tidegatePrefillMBps)} MB/s (nbdcopy to its NBD export), sync after prefill ${fmt(s.tidegateSyncAfterPrefillSeconds, 1)} s, warm-up read ${fmt(s.tidegateWarmReadMBps)} MB/s (NBD), full read over iSCSI ${fmt(s.tidegateIscsiFullReadMBps)} MB/s; tgt full read over iSCSI ${fmt(s.tgtIscsiFullReadMBps)} MB/s.`,
+    `Setup: Tidegate prefill ${fmt(s.tidegatePrefillMBps)} MB/s (nbdcopy to its NBD export), sync after prefill ${fmt(s.tidegateSyncAfterPrefillSeconds, 1)} s, warm-up read ${fmt(s.tidegateWarmReadMBps)} MB/s (NBD), full read over iSCSI ${fmt(s.tidegateIscsiFullReadMBps)} MB/s; tgt full read over iSCSI ${fmt(s.tgtIscsiFullReadMBps)} MB/s.${drainNote(s)}`,
   );
   if (p.status === 'error') lines.push('', `**iSCSI part failed**: ${String(p.reason).split('\n').map((l) => l.trim()).filter(Boolean).join(' / ')}`);
   return `${lines.join('\n')}\n`;
