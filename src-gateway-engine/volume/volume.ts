@@ -7,8 +7,9 @@
  * Every change becomes one block-aligned log record (partial blocks are read-modify-written
  * under a range lock), so everything below the volume works on whole 4 KiB blocks.
  *
- * Read order, cached mode: overlay (log) → pending trim → cache → block map → ranged GET
- * (fills the cache) → zeroes. Stored mode reads the primary disk, which every write updates
+ * Read order, cached mode: overlay (log) → pending trim → cache → block map → the body of a
+ * just-committed object still in memory (until its warm lands), else a ranged GET (fills
+ * the cache) → zeroes. Stored mode reads the primary disk, which every write updates
  * before it is acknowledged.
  *
  * Cached mode does not copy writes into the cache: until their commit, reads find them in the
