@@ -12,12 +12,11 @@
  * two builds can be compared back to back in one session. TG_CPU_PROF=<dir> writes one
  * .cpuprofile per workload covering only its measured window (not the set-up).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Session } from 'node:inspector/promises';
-import { mkdirSync, writeFileSync } from 'node:fs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT = resolve(process.env.TG_OUT ?? join(ROOT, 'out', 'node'));

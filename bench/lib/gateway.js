@@ -65,12 +65,15 @@ export async function createWarmVolume(gw, volume, src, size) {
 }
 
 /**
- * After a write workload: wait until everything it wrote is in a recovery point (`volume
- * sync`), so the next workload is not measured beside the upload of this one's backlog
- * (the peers have no background work). Returns the seconds it took, which the report shows.
+ * After a Tidegate write workload: wait until everything it wrote is in a recovery point
+ * (`volume sync`), so the next workload is not measured beside the upload of this one's
+ * backlog (the peers have no background work). The seconds it took go into
+ * `setup.tidegateUploadDrainSeconds[workload]`, which the report shows. Read workloads: nothing.
  */
-export async function drainUploads(gw, volume) {
+export async function drainUploadsAfter(gw, volume, wl, setup) {
+  if (!wl.rw.includes('write')) return;
   const sync = await gw.cli(['volume', 'sync', volume], { timeoutMs: 900_000 });
-  return round(sync.seconds, 2);
+  const seconds = round(sync.seconds, 2);
+  (setup.tidegateUploadDrainSeconds ??= {})[wl.name] = seconds;
+  log(`${gw.tag}:   upload drained in ${seconds} s`);
 }
-

@@ -12,7 +12,7 @@
  */
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createWarmVolume, drainUploads, startGateway } from '../lib/gateway.js';
+import { createWarmVolume, drainUploadsAfter, startGateway } from '../lib/gateway.js';
 import { WORKLOADS, fioFullRead, iscsiTarget, runFioWorkload, ratios } from '../lib/fio.js';
 import { findOrBuildFioIscsi } from '../lib/fio-iscsi.js';
 import { startTgt, tgtVersion } from '../lib/tgt.js';
@@ -104,11 +104,7 @@ export async function benchIscsi(ctx) {
         if (row.MBps === undefined) log(`iscsi:   ${row.status}: ${row.error}`);
         else log(`iscsi:   ${row.status} ${row.MBps} MB/s ${row.iops} IOPS p50 ${row.p50us}us p99 ${row.p99us}us srv ${row.serverCpuPercent}% ${row.serverCpuSecondsPerGB} cpu-s/GB${row.error ? ` — ${row.error}` : ''}`);
         result.rows.push(row);
-        if (t.label === 'tidegate' && wl.rw.includes('write')) {
-          const seconds = await drainUploads(gw, 'bench');
-          (result.setup.tidegateUploadDrainSeconds ??= {})[wl.name] = seconds;
-          log(`iscsi:   upload drained in ${seconds} s`);
-        }
+        if (t.label === 'tidegate') await drainUploadsAfter(gw, 'bench', wl, result.setup);
       }
     }
   } finally {

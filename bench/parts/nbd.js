@@ -4,7 +4,7 @@
  */
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createWarmVolume, drainUploads, startGateway } from '../lib/gateway.js';
+import { createWarmVolume, drainUploadsAfter, startGateway } from '../lib/gateway.js';
 import { WORKLOADS, runFioWorkload, round, ratios } from '../lib/fio.js';
 import { GiB, randomFile } from '../lib/data.js';
 import { freePort, run, startDaemon, stopDaemon, waitPort, log } from '../lib/proc.js';
@@ -42,11 +42,7 @@ export async function benchNbd(ctx) {
         const row = await runFioWorkload({ label: t.label, uri: t.uri, wl, runtime, ramp, serverPid: t.pid, outDir: rawDir });
         log(`nbd:   ${row.status} ${row.MBps} MB/s ${row.iops} IOPS p50 ${row.p50us}us p99 ${row.p99us}us srv ${row.serverCpuPercent}% ${row.serverCpuSecondsPerGB} cpu-s/GB`);
         result.rows.push(row);
-        if (t.label === 'tidegate' && wl.rw.includes('write')) {
-          const seconds = await drainUploads(gw, 'bench');
-          (result.setup.tidegateUploadDrainSeconds ??= {})[wl.name] = seconds;
-          log(`nbd:   upload drained in ${seconds} s`);
-        }
+        if (t.label === 'tidegate') await drainUploadsAfter(gw, 'bench', wl, result.setup);
       }
     }
   } finally {

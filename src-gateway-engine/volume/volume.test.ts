@@ -77,12 +77,8 @@ class GatedCache implements VolumeCache {
 }
 
 /** Wait until the cache holds the block (a commit warms it in the background). */
-async function waitCached(cache: GatedCache, id: string, block: number): Promise<void> {
-  const start = Date.now();
-  while ((await cache.inner.get(id, block)) === undefined) {
-    if (Date.now() - start > 20_000) throw new Error(`timed out waiting for block ${block} in the cache`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+function waitCached(cache: GatedCache, id: string, block: number): Promise<void> {
+  return waitUntil(async () => (await cache.inner.get(id, block)) !== undefined, 20_000, `block ${block} in the cache`);
 }
 
 interface Opened {

@@ -484,25 +484,22 @@ export class Volume implements BlockDevice {
       const { header, body } = objects[i]!;
       const firstDataBlock = header.headerBytes / BLOCK_SIZE;
       const dataBlocks = body.length / BLOCK_SIZE - firstDataBlock;
-      if (dataBlocks > 0) {
-        const blocks = new Float64Array(dataBlocks).fill(-1);
-        let any = false;
-        for (const e of header.extents) {
-          if (e.kind !== ExtentKind.Data) continue;
-          const at = e.dataBlock - firstDataBlock;
-          for (let k = 0; k < e.blockCount; k++) {
-            const b = e.firstBlock + k;
-            if (checkOverlay && (overlay.get(b) !== undefined || overlay.trimmed(b))) continue;
-            if (laterZeroes.length > 0 && laterZeroes.some((z) => b >= z.firstBlock && b < z.firstBlock + z.blockCount)) continue;
-            blocks[at + k] = b;
-            any = true;
-          }
+      const blocks = new Float64Array(dataBlocks).fill(-1);
+      let any = false;
+      for (const e of header.extents) {
+        if (e.kind !== ExtentKind.Data) continue;
+        const at = e.dataBlock - firstDataBlock;
+        for (let k = 0; k < e.blockCount; k++) {
+          const b = e.firstBlock + k;
+          if (checkOverlay && (overlay.get(b) !== undefined || overlay.trimmed(b))) continue;
+          if (laterZeroes.length > 0 && laterZeroes.some((z) => b >= z.firstBlock && b < z.firstBlock + z.blockCount)) continue;
+          blocks[at + k] = b;
+          any = true;
         }
-        if (any) puts.push({ objNo: header.objNo, blocks, data: body.subarray(header.headerBytes) });
-        else this.warming.delete(header.objNo);
-      } else {
-        this.warming.delete(header.objNo);
       }
+      // Nothing to warm: the body is let go at once; otherwise when its put settles (below).
+      if (any) puts.push({ objNo: header.objNo, blocks, data: body.subarray(header.headerBytes) });
+      else this.warming.delete(header.objNo);
       for (const e of header.extents) if (e.kind === ExtentKind.Zero) laterZeroes.push(e);
     }
     for (let i = puts.length - 1; i >= 0; i--) {

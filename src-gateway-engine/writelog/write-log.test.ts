@@ -5,7 +5,7 @@ import { crc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../errors/index.js';
-import { CoreTempDirs, settle, taggedBlock } from '../test/support/core-temp-dirs.js';
+import { CoreTempDirs, settle, taggedBlock, waitUntil } from '../test/support/core-temp-dirs.js';
 import { WriteLog, type LogRecord, type WriteLogOptions } from './write-log.js';
 import { RECORD_HEADER_BYTES, RecordKind, SEGMENT_HEADER_BYTES, segmentFileName } from './write-log-format.js';
 
@@ -44,14 +44,9 @@ async function segFiles(dir: string): Promise<string[]> {
 }
 
 /** Wait until the spare segment `segmentNo` exists with its whole header. */
-async function waitForSpare(dir: string, segmentNo: number): Promise<void> {
-  const start = Date.now();
-  for (;;) {
-    const size = await stat(join(dir, segmentFileName(segmentNo))).then((st) => st.size, () => -1);
-    if (size === SEGMENT_HEADER_BYTES) return;
-    if (Date.now() - start > 5000) throw new Error(`spare segment ${segmentNo} not prepared (size ${size})`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+function waitForSpare(dir: string, segmentNo: number): Promise<void> {
+  const headerWritten = async () => (await stat(join(dir, segmentFileName(segmentNo))).then((st) => st.size, () => -1)) === SEGMENT_HEADER_BYTES;
+  return waitUntil(headerWritten, 5000, `spare segment ${segmentNo}`);
 }
 
 /** Segment files holding records (leaves out the spare the log prepares ahead of need). */

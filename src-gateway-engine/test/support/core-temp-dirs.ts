@@ -31,9 +31,9 @@ export async function settle(rounds = 5): Promise<void> {
 }
 
 /** Poll `cond` until it is true or `timeoutMs` passes; throws on timeout. */
-export async function waitUntil(cond: () => boolean, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+export async function waitUntil(cond: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
   const start = Date.now();
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
