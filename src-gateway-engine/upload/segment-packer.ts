@@ -32,7 +32,11 @@ export type PackedObject = Omit<DataObjectContent, 'objNo' | 'epoch'> & { dataCr
 
 /** Split records into object contents. */
 export function packRecords(records: PackableRecord[], objectBytes: number, maxExtents = 65536): PackedObject[] {
-  const out: PackedObject[] = [];
+  return [...packObjects(records, objectBytes, maxExtents)];
+}
+
+/** packRecords one object at a time, so a caller can serve other work between objects. */
+export function* packObjects(records: PackableRecord[], objectBytes: number, maxExtents = 65536): Generator<PackedObject> {
   let start = 0;
   let writeBytes = 0;
   let zeroCount = 0;
@@ -41,14 +45,13 @@ export function packRecords(records: PackableRecord[], objectBytes: number, maxE
     if (r.kind === RecordKind.Write) writeBytes += r.length;
     else zeroCount++;
     if (writeBytes >= objectBytes || zeroCount >= maxExtents) {
-      out.push(packOne(records, start, i + 1));
+      yield packOne(records, start, i + 1);
       start = i + 1;
       writeBytes = 0;
       zeroCount = 0;
     }
   }
-  if (start < records.length) out.push(packOne(records, start, records.length));
-  return out;
+  if (start < records.length) yield packOne(records, start, records.length);
 }
 
 /** The visible part of a write record: `count` blocks from `first`, `skip` blocks into its data. */

@@ -10,6 +10,7 @@
  * volume. The head never names an object that is not durable, so the store's committed
  * state is always a crash-consistent prefix (invariants 2 and 3).
  */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { ErrorCode, TidegateError, hasCode } from '../errors/index.js';
 import { backoffDelay } from '../objectstore/index.js';
 import { encodeDataObject, type DataObjectHeader } from '../remote/data-object.js';
@@ -17,7 +18,7 @@ import type { RemoteVolume } from '../remote/remote-volume.js';
 import type { VolumeHead } from '../remote/volume-head.js';
 import type { WriteLog } from '../writelog/write-log.js';
 import { BandwidthLimiter } from './bandwidth-limiter.js';
-import { packRecords } from './segment-packer.js';
+import { packObjects } from './segment-packer.js';
 
 /** Refusals in a row after which `waitForCommit` callers are told instead of left waiting. */
 const REFUSALS_BEFORE_FAILING_WAITERS = 5;
@@ -201,7 +202,7 @@ export class Uploader {
       await this.log.releaseThrough(committedSeq);
       return;
     }
-    for (const content of packRecords(records, this.opts.objectBytes)) {
+    for (const content of packObjects(records, this.opts.objectBytes)) {
       await this.waitForSlot();
       if (this.stopped) return;
       const objNo = this.nextObjNo++;
@@ -210,6 +211,8 @@ export class Uploader {
       this.queue.push(q);
       const p = this.upload(q).finally(() => this.uploads.delete(p));
       this.uploads.add(p);
+      // Packing and copying an object takes milliseconds: let waiting commands in between.
+      await yieldToEventLoop();
     }
   }
 

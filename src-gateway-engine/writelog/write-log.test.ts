@@ -565,15 +565,19 @@ describe('WriteLog fail-stop', () => {
     expect(again.replayed.map((x) => x.seq)).toEqual([1]);
   });
 
-  it('a failed fdatasync while sealing a full segment fail-stops the waiting appends', async () => {
+  it('a failed fdatasync while sealing a full segment fail-stops the log: a durable append behind it fails', async () => {
     const dir = await tmp.make();
     let fail = false;
     const { log } = await openLog(dir, { segmentBytes: SEGMENT_HEADER_BYTES + 2 * REC, faults: { failSync: () => fail } });
     await write(log, 0, 'a');
     await write(log, 1, 'b');
     fail = true;
-    await expect(write(log, 2, 'c')).rejects.toMatchObject({ code: ErrorCode.VolumeFailed }); // rollover seals segment 1
+    // The rollover seals segment 1 while 'c' goes to segment 2; its own sync waits for that
+    // seal. (A non-durable append may be acknowledged before the failure is seen: seals are
+    // pipelined, and only a flush promises anything.)
+    await expect(write(log, 2, 'c', true)).rejects.toMatchObject({ code: ErrorCode.VolumeFailed });
     expect(log.failed).toBeDefined();
+    await expect(write(log, 3, 'd')).rejects.toMatchObject({ code: ErrorCode.VolumeFailed });
   });
 
   it('a failed seal under back-pressure releases the blocked writer with VOLUME_FAILED', async () => {
@@ -587,6 +591,39 @@ describe('WriteLog fail-stop', () => {
     await expect(blocked).rejects.toMatchObject({ code: ErrorCode.VolumeFailed });
     expect(log.queuedWrites).toBe(0);
     await expect(log.sync()).rejects.toMatchObject({ code: ErrorCode.VolumeFailed });
+  });
+});
+
+describe('WriteLog readSegment', () => {
+  /** A sealed segment of `n` 4 KiB records (more than one scan slice when n > 1024). */
+  async function sealedSegment(n: number) {
+    const dir = await tmp.make();
+    const { log } = await openLog(dir, { segmentBytes: SEGMENT_HEADER_BYTES + n * REC, capacityBytes: 4 * n * REC });
+    await Promise.all(Array.from({ length: n }, (_, i) => write(log, i, `r${i}`)));
+    await log.seal();
+    return { dir, log };
+  }
+
+  it('reads a segment bigger than one scan slice whole, every record with its data', async () => {
+    const { log } = await sealedSegment(1500);
+    const recs = await log.readSegment(1);
+    expect(recs.map((r) => r.seq)).toEqual(Array.from({ length: 1500 }, (_, i) => i + 1));
+    expect(recs[0]!.data).toEqual(taggedBlock('r0'));
+    expect(recs[1499]!.data).toEqual(taggedBlock('r1499'));
+    expect(recs[1499]!.dataCrc).toBe(crc32(taggedBlock('r1499')));
+  });
+
+  it('a sealed segment damaged afterwards stops the volume instead of uploading what follows the damage', async () => {
+    const { dir, log } = await sealedSegment(1500);
+    const path = join(dir, segmentFileName(1));
+    const buf = await readFile(path);
+    const at = recordStarts(buf)[1400]!; // past the first slice
+    buf[at + RECORD_HEADER_BYTES + 100]! ^= 0xff;
+    await writeFile(path, buf);
+    await expect(log.readSegment(1)).rejects.toMatchObject({
+      code: ErrorCode.VolumeFailed,
+      message: expect.stringContaining(`damaged at byte ${at} (record data CRC mismatch)`),
+    });
   });
 });
 
@@ -671,6 +708,52 @@ describe('WriteLog flush durability around seals', () => {
       await expect(fifth).rejects.toMatchObject({ code: ErrorCode.VolumeFailed });
       await expect(log.sync()).rejects.toMatchObject({ code: ErrorCode.VolumeFailed });
       await settle();
+      expect(log.sealedSegments).toEqual([]);
+    } finally {
+      spy.restore();
+    }
+  });
+
+  it('seal() lets appends go on in the next segment while the sealed one is fdatasynced, and resolves once it is', async () => {
+    const dir = await tmp.make();
+    const spy = await datasyncSpy(dir);
+    try {
+      const { log } = await openLog(dir);
+      await write(log, 0, 'a0');
+      await write(log, 1, 'a1');
+      spy.gateNext(segmentFileName(1));
+      let sealed = false;
+      const sealing = log.seal().then(() => (sealed = true));
+      await waitUntilTrue(spy.gatedStarted);
+      // The writer is not held behind the seal's sync: a write lands in segment 2 meanwhile.
+      const during = await write(log, 2, 'during');
+      expect(during.segmentNo).toBeGreaterThan(1);
+      let flushed = false;
+      const flush = log.sync().then(() => (flushed = true));
+      await settle();
+      expect([sealed, flushed]).toEqual([false, false]); // segment 1 is not on disk yet
+      expect(log.sealedSegments).toEqual([]);
+      spy.release();
+      await sealing;
+      await flush;
+      expect(log.sealedSegments.map((x) => [x.segmentNo, x.firstSeq, x.lastSeq])).toEqual([[1, 1, 2]]);
+    } finally {
+      spy.restore();
+    }
+  });
+
+  it('a seal() whose fdatasync fails rejects it and fail-stops the log', async () => {
+    const dir = await tmp.make();
+    const spy = await datasyncSpy(dir);
+    try {
+      const { log } = await openLog(dir);
+      await write(log, 0, 'b0');
+      spy.gateNext(segmentFileName(1));
+      const sealing = log.seal();
+      await waitUntilTrue(spy.gatedStarted);
+      spy.release(Object.assign(new Error('EIO: injected'), { code: 'EIO' }));
+      await expect(sealing).rejects.toMatchObject({ code: ErrorCode.VolumeFailed });
+      await expect(write(log, 1, 'after')).rejects.toMatchObject({ code: ErrorCode.VolumeFailed });
       expect(log.sealedSegments).toEqual([]);
     } finally {
       spy.restore();

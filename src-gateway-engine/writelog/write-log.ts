@@ -25,6 +25,7 @@
  */
 import { mkdir, open, readdir, readFile, rm, truncate, type FileHandle } from 'node:fs/promises';
 import { writevSync } from 'node:fs';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { ErrorCode, TidegateError } from '../errors/index.js';
@@ -116,6 +117,8 @@ export class WriteLog {
   private pendingBytes = 0;
   private writing = false;
   private syncWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  /** seal() callers: each wants every record up to `throughSeq` in a sealed segment. */
+  private sealWaiters: Array<{ throughSeq: number; resolve: () => void; reject: (e: unknown) => void }> = [];
   private spaceWaiters: Array<() => void> = [];
   private failure: TidegateError | undefined;
   private closed = false;
@@ -291,19 +294,36 @@ export class WriteLog {
     });
   }
 
-  /** Seal the open segment if it holds records, so the uploader can take it. */
+  /**
+   * Seal the open segment if it holds records, so the uploader can take it. Resolves once
+   * every record appended before the call is in a sealed (fdatasynced) segment. The writer
+   * loop switches segments between batches and goes on appending to the next one while this
+   * one is fdatasynced: a seal never stalls writers behind a sync of everything they wrote.
+   */
   async seal(): Promise<void> {
     this.throwIfUnusable();
-    // Run through the writer loop so a seal never lands between a batch's write and its sync.
-    await this.sync();
-    if (this.writing) await this.idle();
-    await this.sealCurrent();
+    return new Promise<void>((resolve, reject) => {
+      this.sealWaiters.push({ throughSeq: this.nextSeq - 1, resolve, reject });
+      this.pump();
+    });
   }
 
-  /** Read every record of a sealed segment, with its data and the data's CRC-32 (verified). */
+  /**
+   * Read every record of a sealed segment, with its data and the data's CRC-32 (verified).
+   * The file is read into one buffer of its size (no chunk list to concatenate), and the
+   * scan gives the event loop back every few MiB so commands keep being served meanwhile.
+   */
   async readSegment(segmentNo: number): Promise<Array<LogRecord & { data: Buffer | undefined; dataCrc: number }>> {
-    const buf = await readFile(join(this.opts.dir, segmentFileName(segmentNo)));
-    const scan = scanSegment(buf, segmentNo, undefined);
+    const buf = await readWholeFile(join(this.opts.dir, segmentFileName(segmentNo)));
+    const scan = await scanSegmentYielding(buf, segmentNo);
+    if (scan.stopReason !== undefined) {
+      // A sealed segment was whole when it was sealed (or replayed): damage since then must
+      // stop the volume, never let the uploader skip what follows the damaged record.
+      throw new TidegateError(
+        ErrorCode.VolumeFailed,
+        `write log segment ${segmentNo} is damaged at byte ${scan.validBytes} (${scan.stopReason}); the volume stopped so nothing after it is uploaded out of order`,
+      );
+    }
     return scan.records.map((r) => ({
       ...r,
       data: r.kind === RecordKind.Write ? buf.subarray(r.dataPosition, r.dataPosition + r.length) : undefined,
@@ -384,6 +404,7 @@ export class WriteLog {
     const err = new TidegateError(ErrorCode.ShuttingDown, 'write log closed');
     for (const w of this.spaceWaiters.splice(0)) w();
     for (const p of this.pending.splice(0)) p.reject(err);
+    for (const w of this.sealWaiters.splice(0)) w.reject(err);
   }
 
   private throwIfUnusable(): void {
@@ -429,16 +450,26 @@ export class WriteLog {
   /** The single writer loop: group commit. */
   private pump(): void {
     if (this.writing || this.failure) return;
-    if (this.pending.length === 0 && this.syncWaiters.length === 0) return;
+    if (!this.hasWork()) return;
     this.writing = true;
     void this.writeBatches().finally(() => {
       this.writing = false;
-      if (this.pending.length > 0 || this.syncWaiters.length > 0) this.pump();
+      if (this.hasWork()) this.pump();
     });
   }
 
+  private hasWork(): boolean {
+    return this.pending.length > 0 || this.syncWaiters.length > 0 || this.sealWaiters.length > 0;
+  }
+
   private async writeBatches(): Promise<void> {
-    while ((this.pending.length > 0 || this.syncWaiters.length > 0) && !this.failure) {
+    while (this.hasWork() && !this.failure) {
+      // Seals asked for once the records they cover are written (pending is in sequence order).
+      const firstPendingSeq = this.pending.length > 0 ? this.pending[0]!.record.seq : Infinity;
+      if (this.sealWaiters.length > 0 && this.sealWaiters[0]!.throughSeq < firstPendingSeq) {
+        this.startRequestedSeal(firstPendingSeq);
+        continue;
+      }
       let seg = this.current;
       if (this.pending.length === 0 && (!seg || seg.size >= this.opts.segmentBytes)) {
         // A flush with no room or no open segment: seal a full one, and wait for seals under
@@ -526,12 +557,30 @@ export class WriteLog {
     }
   }
 
+  /** Seal for the waiters whose records are all written; their promise follows the fdatasync. */
+  private startRequestedSeal(firstPendingSeq: number): void {
+    const waiters: typeof this.sealWaiters = [];
+    while (this.sealWaiters.length > 0 && this.sealWaiters[0]!.throughSeq < firstPendingSeq) waiters.push(this.sealWaiters.shift()!);
+    // No open segment with records: a seal under way (a full segment's) may still hold theirs.
+    const sealed = this.hasUnsealedRecords ? this.sealCurrent() : (this.sealInFlight ?? Promise.resolve());
+    sealed.then(
+      () => {
+        for (const w of waiters) w.resolve();
+      },
+      (err: unknown) => {
+        this.fail(err, 'seal');
+        for (const w of waiters) w.reject(this.failure!);
+      },
+    );
+  }
+
   private fail(err: unknown, what: string): void {
     if (this.failure) return;
     const msg = err instanceof Error ? err.message : String(err);
     this.failure = new TidegateError(ErrorCode.VolumeFailed, `write log ${what} failed (${msg}); the volume stopped to protect its data — restart to replay the log`, { cause: err });
     for (const p of this.pending.splice(0)) p.reject(this.failure);
     for (const w of this.syncWaiters.splice(0)) w.reject(this.failure);
+    for (const w of this.sealWaiters.splice(0)) w.reject(this.failure);
     for (const w of this.spaceWaiters.splice(0)) w();
   }
 
@@ -611,44 +660,100 @@ export class WriteLog {
   }
 }
 
+interface SegmentScan {
+  records: Array<LogRecord & { dataCrc: number }>;
+  validBytes: number;
+  stopReason?: string;
+}
+
+/** Bytes of records verified between two returns to the event loop (scanSegmentYielding). */
+const SCAN_SLICE_BYTES = 4 * 1024 * 1024;
+
 /** Scan one segment buffer; stops at the first invalid record. */
-function scanSegment(
-  buf: Buffer,
-  segmentNo: number,
-  expectSeq: number | undefined,
-): { records: Array<LogRecord & { dataCrc: number }>; validBytes: number; stopReason?: string } {
-  const records: Array<LogRecord & { dataCrc: number }> = [];
+function scanSegment(buf: Buffer, segmentNo: number, expectSeq: number | undefined): SegmentScan {
+  const scan: SegmentScan = { records: [], validBytes: 0 };
+  if (!scanSegmentHeader(buf, scan)) return scan;
+  scanRecords(buf, segmentNo, expectSeq, scan, Infinity);
+  return scan;
+}
+
+/** scanSegment in slices, yielding to the event loop between them (a 64 MiB segment's CRCs take tens of ms). */
+async function scanSegmentYielding(buf: Buffer, segmentNo: number): Promise<SegmentScan> {
+  const scan: SegmentScan = { records: [], validBytes: 0 };
+  if (!scanSegmentHeader(buf, scan)) return scan;
+  while (!scanRecords(buf, segmentNo, undefined, scan, SCAN_SLICE_BYTES)) await yieldToEventLoop();
+  return scan;
+}
+
+function scanSegmentHeader(buf: Buffer, scan: SegmentScan): boolean {
   if (buf.length < SEGMENT_HEADER_BYTES || !buf.subarray(0, 8).equals(SEGMENT_SIGNATURE)) {
-    return { records, validBytes: 0, stopReason: 'bad segment header' };
+    scan.stopReason = 'bad segment header';
+    return false;
   }
   if (buf.readUInt32LE(8) !== SEGMENT_FORMAT_VERSION) {
-    return { records, validBytes: 0, stopReason: `unsupported segment version ${buf.readUInt32LE(8)}` };
+    scan.stopReason = `unsupported segment version ${buf.readUInt32LE(8)}`;
+    return false;
   }
-  let pos = SEGMENT_HEADER_BYTES;
-  let expect = expectSeq;
+  scan.validBytes = SEGMENT_HEADER_BYTES;
+  return true;
+}
+
+/**
+ * Verify records from `scan.validBytes` on, about `sliceBytes` of them; true once the scan is
+ * over (end of buffer or an invalid record, named in `stopReason`).
+ */
+function scanRecords(buf: Buffer, segmentNo: number, expectSeq: number | undefined, scan: SegmentScan, sliceBytes: number): boolean {
+  const { records } = scan;
+  const stop = (pos: number, reason: string): true => {
+    scan.validBytes = pos;
+    scan.stopReason = reason;
+    return true;
+  };
+  let pos = scan.validBytes;
+  const sliceEnd = pos + sliceBytes;
+  let expect = records.length > 0 ? records[records.length - 1]!.seq + 1 : expectSeq;
   while (pos < buf.length) {
-    if (buf.length - pos < RECORD_HEADER_BYTES) return { records, validBytes: pos, stopReason: 'torn record header' };
-    if (buf.readUInt32LE(pos) !== RECORD_MAGIC) return { records, validBytes: pos, stopReason: 'bad record magic' };
-    if (crc32(buf.subarray(pos, pos + 36)) !== buf.readUInt32LE(pos + 36)) {
-      return { records, validBytes: pos, stopReason: 'record header CRC mismatch' };
+    if (pos >= sliceEnd) {
+      scan.validBytes = pos;
+      return false;
     }
+    if (buf.length - pos < RECORD_HEADER_BYTES) return stop(pos, 'torn record header');
+    if (buf.readUInt32LE(pos) !== RECORD_MAGIC) return stop(pos, 'bad record magic');
+    if (crc32(buf.subarray(pos, pos + 36)) !== buf.readUInt32LE(pos + 36)) return stop(pos, 'record header CRC mismatch');
     const kind = buf.readUInt8(pos + 4) as RecordKind;
     const seq = readU64(buf, pos + 8);
     const offset = readU64(buf, pos + 16);
     const length = buf.readUInt32LE(pos + 24);
     const dataCrc = buf.readUInt32LE(pos + 28);
-    if (expect !== undefined && seq !== expect) return { records, validBytes: pos, stopReason: `sequence gap (${seq} after ${expect - 1})` };
+    if (expect !== undefined && seq !== expect) return stop(pos, `sequence gap (${seq} after ${expect - 1})`);
     const dataLen = kind === RecordKind.Write ? length : 0;
     const dataPos = pos + RECORD_HEADER_BYTES;
-    if (buf.length - dataPos < dataLen) return { records, validBytes: pos, stopReason: 'torn record data' };
-    if (dataLen > 0 && crc32(buf.subarray(dataPos, dataPos + dataLen)) !== dataCrc) {
-      return { records, validBytes: pos, stopReason: 'record data CRC mismatch' };
-    }
+    if (buf.length - dataPos < dataLen) return stop(pos, 'torn record data');
+    if (dataLen > 0 && crc32(buf.subarray(dataPos, dataPos + dataLen)) !== dataCrc) return stop(pos, 'record data CRC mismatch');
     records.push({ seq, kind, offset, length, segmentNo, dataPosition: dataPos, dataCrc });
     expect = seq + 1;
     pos = dataPos + dataLen;
   }
-  return { records, validBytes: pos };
+  scan.validBytes = pos;
+  return true;
+}
+
+/** A whole file in one buffer of its size (readFile collects chunks and copies them together). */
+async function readWholeFile(path: string): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    const buf = Buffer.allocUnsafe(size);
+    let done = 0;
+    while (done < size) {
+      const { bytesRead } = await fh.read(buf, done, size - done, done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return buf.subarray(0, done);
+  } finally {
+    await fh.close();
+  }
 }
 
 function encodeRecordHeader(h: Buffer, kind: RecordKind, seq: number, offset: number, length: number, dataCrc: number): void {
