@@ -1,6 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { constants, writeSync } from 'node:fs';
-import { SyncFirstGate, readFullySync } from './sync-first-io.js';
+import { SyncFirstGate, readFully, readFullySync } from './sync-first-io.js';
 
 /**
  * The cache data file as the cache sees it: positional reads and writes of whole slots.
@@ -40,7 +40,7 @@ class NodeCacheDataFile implements CacheDataFile {
   constructor(private readonly handle: FileHandle) {}
 
   read(buffer: Buffer, position: number): Promise<number> {
-    return this.reads.run(buffer.length, () => readFullySync(this.handle.fd, buffer, position), () => this.readAsync(buffer, position));
+    return this.reads.run(buffer.length, () => readFullySync(this.handle.fd, buffer, position), () => readFully(this.handle, buffer, position));
   }
 
   write(buffer: Buffer, position: number): Promise<void> {
@@ -55,18 +55,6 @@ class NodeCacheDataFile implements CacheDataFile {
       if (n === 0) throw Object.assign(new Error('cache data file: write made no progress'), { code: 'ENOSPC' });
       done += n;
     }
-  }
-
-  private async readAsync(buffer: Buffer, position: number): Promise<number> {
-    // One positional read almost always does it; loop only on a short read.
-    let done = (await this.handle.read(buffer, 0, buffer.length, position)).bytesRead;
-    if (done === buffer.length || done === 0) return done;
-    while (done < buffer.length) {
-      const { bytesRead } = await this.handle.read(buffer, done, buffer.length - done, position + done);
-      if (bytesRead === 0) break;
-      done += bytesRead;
-    }
-    return done;
   }
 
   private async writeAsync(buffer: Buffer, position: number): Promise<void> {

@@ -1,4 +1,5 @@
 import { readSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 
 /**
  * Sync-first positional I/O. A small `pread`/`pwrite` that the page cache absorbs takes
@@ -116,6 +117,20 @@ export class SyncFirstGate {
 
 function defaultNow(): number {
   return performance.now();
+}
+
+/**
+ * Positional read of `out.length` bytes (short only at end of file), at most `maxReadBytes`
+ * per read call: the async half of a gated read, and any read of a whole file or range.
+ */
+export async function readFully(fh: FileHandle, out: Buffer, position: number, maxReadBytes = out.length): Promise<number> {
+  let done = 0;
+  while (done < out.length) {
+    const { bytesRead } = await fh.read(out, done, Math.min(maxReadBytes, out.length - done), position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done;
 }
 
 /** Synchronous positional read of `out.length` bytes (short only at end of file): the sync half of a gated read. */

@@ -5,6 +5,7 @@
  */
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { ErrorCode, TidegateError } from '../errors/index.js';
+import { readFully } from '../cache/sync-first-io.js';
 
 export class PrimaryDisk {
   private constructor(
@@ -34,15 +35,8 @@ export class PrimaryDisk {
 
   async read(offset: number, length: number): Promise<Buffer> {
     const out = Buffer.allocUnsafe(length);
-    let done = 0;
-    while (done < length) {
-      const { bytesRead } = await this.fh.read(out, done, length - done, offset + done);
-      if (bytesRead === 0) {
-        out.fill(0, done);
-        break;
-      }
-      done += bytesRead;
-    }
+    const done = await readFully(this.fh, out, offset);
+    if (done < length) out.fill(0, done); // past the end of a short file: zeroes
     return out;
   }
 

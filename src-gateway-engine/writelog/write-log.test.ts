@@ -677,7 +677,7 @@ describe('WriteLog flush durability around seals', () => {
       for (let i = 0; i < 4; i++) await write(log, i, `f${i}`); // non-durable: only in the page cache
       spy.gateNext(segmentFileName(2));
       const blocked = write(log, 9, 'blocked'); // seals segment 2 (fdatasync gated)
-      await waitUntilTrue(spy.gatedStarted);
+      await waitUntil(spy.gatedStarted, 20_000, 'the gated fdatasync to start');
       let flushed = false;
       const flush = log.sync().then(() => (flushed = true));
       await settle();
@@ -700,7 +700,7 @@ describe('WriteLog flush durability around seals', () => {
       await write(log, 0, 's0'); // segment 1 exists (its creation syncs it too)
       spy.gateNext(segmentFileName(1));
       const writes = [1, 2, 3].map((i) => write(log, i, `s${i}`)); // segment 1 sealing (gated), segment 2 filled
-      await waitUntilTrue(spy.gatedStarted);
+      await waitUntil(spy.gatedStarted, 20_000, 'the gated fdatasync to start');
       await Promise.all(writes); // not durable: acknowledged from the page cache
       const fifth = write(log, 4, 's4'); // rolls over: segment 2's seal waits behind segment 1's
       await settle();
@@ -724,7 +724,7 @@ describe('WriteLog flush durability around seals', () => {
       spy.gateNext(segmentFileName(1));
       let sealed = false;
       const sealing = log.seal().then(() => (sealed = true));
-      await waitUntilTrue(spy.gatedStarted);
+      await waitUntil(spy.gatedStarted, 20_000, 'the gated fdatasync to start');
       // The writer is not held behind the seal's sync: a write lands in segment 2 meanwhile.
       const during = await write(log, 2, 'during');
       expect(during.segmentNo).toBeGreaterThan(1);
@@ -750,7 +750,7 @@ describe('WriteLog flush durability around seals', () => {
       await write(log, 0, 'b0');
       spy.gateNext(segmentFileName(1));
       const sealing = log.seal();
-      await waitUntilTrue(spy.gatedStarted);
+      await waitUntil(spy.gatedStarted, 20_000, 'the gated fdatasync to start');
       spy.release(Object.assign(new Error('EIO: injected'), { code: 'EIO' }));
       await expect(sealing).rejects.toMatchObject({ code: ErrorCode.VolumeFailed });
       await expect(write(log, 1, 'after')).rejects.toMatchObject({ code: ErrorCode.VolumeFailed });
@@ -775,8 +775,3 @@ describe('WriteLog flush durability around seals', () => {
     }
   });
 });
-
-async function waitUntilTrue(f: () => boolean): Promise<void> {
-  for (let i = 0; i < 4000 && !f(); i++) await new Promise((r) => setTimeout(r, 5));
-  expect(f()).toBe(true);
-}

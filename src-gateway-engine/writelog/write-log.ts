@@ -29,7 +29,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { ErrorCode, TidegateError } from '../errors/index.js';
-import { SyncFirstGate, readFullySync } from '../cache/sync-first-io.js';
+import { SyncFirstGate, readFully, readFullySync } from '../cache/sync-first-io.js';
 import {
   RECORD_HEADER_BYTES,
   RECORD_MAGIC,
@@ -340,7 +340,7 @@ export class WriteLog {
     const bytesRead = await this.readGate.run(
       length,
       () => readFullySync(fh.fd, out, position),
-      async () => (await fh.read(out, 0, length, position)).bytesRead,
+      () => readFully(fh, out, position),
     ).catch((err: unknown) => {
       // A handle closed under the read means the segment was released (uploaded) meanwhile.
       if (!this.readHandles.has(segmentNo)) throw new TidegateError(ErrorCode.NotFound, `write log: segment ${segmentNo} is gone`, { cause: err });
@@ -750,15 +750,8 @@ const SEGMENT_READ_BYTES = 512 * 1024;
 async function readWholeFile(path: string): Promise<Buffer> {
   const fh = await open(path, 'r');
   try {
-    const size = (await fh.stat()).size;
-    const buf = Buffer.allocUnsafe(size);
-    let done = 0;
-    while (done < size) {
-      const { bytesRead } = await fh.read(buf, done, Math.min(SEGMENT_READ_BYTES, size - done), done);
-      if (bytesRead === 0) break;
-      done += bytesRead;
-    }
-    return buf.subarray(0, done);
+    const buf = Buffer.allocUnsafe((await fh.stat()).size);
+    return buf.subarray(0, await readFully(fh, buf, 0, SEGMENT_READ_BYTES));
   } finally {
     await fh.close();
   }
