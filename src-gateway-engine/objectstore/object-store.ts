@@ -14,6 +14,7 @@ export interface ObjectStore {
   /**
    * Store an object atomically: readers see the old object or the new one, never a mix.
    * `ifNoneMatch: true` creates only if the key does not exist (else PRECONDITION_FAILED).
+   * Nothing may read `body` once the returned promise settles: callers reuse the memory.
    */
   put(key: string, body: Buffer, options?: PutOptions): Promise<PutResult>;
   /** Read an object, or `length` bytes of it from `offset`. */

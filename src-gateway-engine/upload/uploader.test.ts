@@ -11,7 +11,7 @@ import { CoreTempDirs, settle, taggedBlock, waitUntil } from '../test/support/co
 import { prng } from '../test/support/seeded-prng.js';
 import { WriteLog } from '../writelog/write-log.js';
 import { RECORD_HEADER_BYTES, RecordKind, SEGMENT_HEADER_BYTES } from '../writelog/write-log-format.js';
-import { Uploader, type UploaderHost, type UploaderOptions } from './uploader.js';
+import { Uploader, type CommittedObject, type UploaderHost, type UploaderOptions } from './uploader.js';
 
 const tmp = new CoreTempDirs('upl');
 const cleanups: Array<() => Promise<void>> = [];
@@ -233,5 +233,41 @@ describe('Uploader over a faulty store', () => {
     expect(await rig.uploader.waitForCommit(1)).toBe(rig.remote.head);
     expect(h.lastSeq).toBe(5);
     await settle();
+  });
+});
+
+describe('Uploader buffer reuse', () => {
+  it('reuses a body only after the host released it, and the store still holds every write', async () => {
+    const rig = await makeRig({ latencyMs: 1, latencyJitterMs: 2 }, 7);
+    const released = new Set<ArrayBufferLike>();
+    const held = new Set<ArrayBufferLike>();
+    const kept: Array<{ body: Buffer; copy: Buffer }> = [];
+    let reused = 0;
+    let sharedWithHeld = 0;
+    rig.host.onCommitted = async (head: VolumeHead, objects: CommittedObject[]) => {
+      rig.host.committed.push(head);
+      for (const o of objects) {
+        if (released.has(o.body.buffer)) reused++;
+        if (held.has(o.body.buffer)) sharedWithHeld++;
+        if (o.header.objNo % 3 === 0) {
+          // Held: must never change under the host, however many objects follow.
+          held.add(o.body.buffer);
+          kept.push({ body: o.body, copy: Buffer.from(o.body) });
+        } else {
+          released.add(o.body.buffer);
+          o.release();
+        }
+      }
+    };
+    rig.uploader.start();
+    const model = await writeWorkload(rig.log, 200, 11);
+    await writeWorkload(rig.log, 200, 12, model);
+    await rig.uploader.waitForCommit(rig.log.lastSequence);
+
+    expect(reused).toBeGreaterThan(0); // the pool really lent memory again
+    expect(kept.length).toBeGreaterThan(0);
+    expect(sharedWithHeld).toBe(0);
+    for (const k of kept) expect(k.body.equals(k.copy)).toBe(true);
+    await expectRemoteMatches(rig.base, model, rig.log.lastSequence);
   });
 });

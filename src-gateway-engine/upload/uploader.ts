@@ -18,7 +18,14 @@ import type { RemoteVolume } from '../remote/remote-volume.js';
 import type { VolumeHead } from '../remote/volume-head.js';
 import type { WriteLog } from '../writelog/write-log.js';
 import { BandwidthLimiter } from './bandwidth-limiter.js';
+import { BufferPool } from './buffer-pool.js';
 import { packObjects } from './segment-packer.js';
+
+/** The pooled buffers are let go after this long with nothing to pack. */
+const POOL_IDLE_MS = 10_000;
+
+/** Room for an object's header and its last record beyond objectBytes, so most bodies fit a pooled buffer. */
+const BODY_HEADROOM_BYTES = 1024 * 1024;
 
 /** Refusals in a row after which `waitForCommit` callers are told instead of left waiting. */
 const REFUSALS_BEFORE_FAILING_WAITERS = 5;
@@ -37,12 +44,24 @@ export interface UploaderOptions {
 
 export interface UploaderHost {
   /** Called after a head commit, before log segments are released. */
-  onCommitted(head: VolumeHead, objects: Array<{ header: DataObjectHeader; body: Buffer }>): Promise<void>;
+  onCommitted(head: VolumeHead, objects: CommittedObject[]): Promise<void>;
   /** Make anything derived from the log durable before segments are deleted (stored volumes). */
   beforeRelease(): Promise<void>;
   /** The uploader cannot go on (fenced, failed log). */
   onFatal(err: TidegateError): void;
   onWarning(msg: string, fields: Record<string, unknown>): void;
+}
+
+/** An object a commit made part of the recovery point, as the host gets it. */
+export interface CommittedObject {
+  header: DataObjectHeader;
+  body: Buffer;
+  /**
+   * Hand the body back for reuse once nothing reads it any more (a cache write from it has
+   * settled). Reading it afterwards reads another object's data. Never calling it is safe:
+   * the body is then simply garbage-collected.
+   */
+  release(): void;
 }
 
 interface QueuedObject {
@@ -92,6 +111,14 @@ export class Uploader {
   private commitWaiters: Array<{ seq: number; resolve: (h: VolumeHead) => void; reject: (e: unknown) => void }> = [];
   private unsealedSince: number | undefined;
   private wake: (() => void) | undefined;
+  /**
+   * Sealed segments are read back into one pooled buffer: packing copies every byte it keeps
+   * into the object bodies, so nothing refers to it once a segment is packed.
+   */
+  private readonly segmentBuffers = new BufferPool(1);
+  /** Object bodies, given back by the host once committed and nothing reads them (CommittedObject.release). */
+  private readonly bodyBuffers: BufferPool;
+  private lastPackedAt = 0;
   private fatal: TidegateError | undefined;
   /** Consecutive refusals (bucket gone, access denied); any successful PUT resets it. */
   private refusalStreak = 0;
@@ -103,6 +130,8 @@ export class Uploader {
     this.opts = opts;
     this.limiter = new BandwidthLimiter(opts.bandwidthBytesPerSec);
     this.nextObjNo = remote.head.lastObjectNo + 1;
+    // Enough for every object in flight plus those waiting to be committed and applied.
+    this.bodyBuffers = new BufferPool(opts.concurrency + 2, opts.objectBytes + BODY_HEADROOM_BYTES);
   }
 
   /** Start draining. */
@@ -175,6 +204,10 @@ export class Uploader {
 
   /** Nothing sealed to pack: seal the open segment once it has waited long enough. */
   private async idleStep(): Promise<void> {
+    if (Date.now() - this.lastPackedAt >= POOL_IDLE_MS) {
+      this.segmentBuffers.drain();
+      this.bodyBuffers.drain();
+    }
     if (this.log.failed) {
       this.setFatal(this.log.failed);
       return;
@@ -195,24 +228,35 @@ export class Uploader {
 
   private async packSegment(segmentNo: number): Promise<void> {
     const committedSeq = this.remote.head.lastSeq;
-    const records = (await this.log.readSegment(segmentNo)).filter((r) => r.seq > committedSeq);
-    if (records.length === 0) {
-      // Already in the store (a crash after the commit, before the release): just release.
-      await this.host.beforeRelease();
-      await this.log.releaseThrough(committedSeq);
-      return;
-    }
-    for (const content of packObjects(records, this.opts.objectBytes)) {
-      await this.waitForSlot();
-      if (this.stopped) return;
-      const objNo = this.nextObjNo++;
-      const enc = encodeDataObject({ ...content, objNo, epoch: this.remote.owner.epoch });
-      const q: QueuedObject = { header: enc.header, body: Buffer.concat(enc.parts, enc.bytes), done: false };
-      this.queue.push(q);
-      const p = this.upload(q).finally(() => this.uploads.delete(p));
-      this.uploads.add(p);
-      // Packing and copying an object takes milliseconds: let waiting commands in between.
-      await yieldToEventLoop();
+    this.lastPackedAt = Date.now();
+    let segment: Buffer | undefined;
+    try {
+      const all = await this.log.readSegment(segmentNo, (bytes) => (segment = this.segmentBuffers.take(bytes)));
+      const records = all.filter((r) => r.seq > committedSeq);
+      if (records.length === 0) {
+        // Already in the store (a crash after the commit, before the release): just release.
+        await this.host.beforeRelease();
+        await this.log.releaseThrough(committedSeq);
+        return;
+      }
+      for (const content of packObjects(records, this.opts.objectBytes)) {
+        await this.waitForSlot();
+        if (this.stopped) return;
+        const objNo = this.nextObjNo++;
+        const enc = encodeDataObject({ ...content, objNo, epoch: this.remote.owner.epoch });
+        // A copy: the parts are views of the segment buffer, which the next segment reuses.
+        const body = this.bodyBuffers.take(enc.bytes);
+        let at = 0;
+        for (const part of enc.parts) at += part.copy(body, at);
+        const q: QueuedObject = { header: enc.header, body, done: false };
+        this.queue.push(q);
+        const p = this.upload(q).finally(() => this.uploads.delete(p));
+        this.uploads.add(p);
+        // Packing and copying an object takes milliseconds: let waiting commands in between.
+        await yieldToEventLoop();
+      }
+    } finally {
+      if (segment) this.segmentBuffers.giveBack(segment);
     }
   }
 
@@ -286,7 +330,10 @@ export class Uploader {
           w.resolve(head);
           return false;
         });
-        await this.host.onCommitted(head, batch.map((q) => ({ header: q.header, body: q.body })));
+        await this.host.onCommitted(
+          head,
+          batch.map((q) => ({ header: q.header, body: q.body, release: () => this.bodyBuffers.giveBack(q.body) })),
+        );
         await this.host.beforeRelease();
         await this.log.releaseThrough(head.lastSeq);
       }

@@ -344,6 +344,26 @@ describe('Volume races found by these tests', () => {
     expect(volume.counters.cloudBytesDownloaded).toBe(downloaded + BLOCK_SIZE);
   });
 
+  it('cached: an object body goes back for reuse only once its cache warm is written', async () => {
+    const { volume, cache } = await freshVolume('cached');
+    const id = volume.remote.descriptor.volumeId;
+    cache!.holdPutOf(3);
+    const data = Buffer.concat([2, 3, 4].map((k) => taggedBlock(`w${k}`)));
+    await volume.write(2 * BLOCK_SIZE, data);
+    await volume.sync();
+    await waitUntil(() => cache!.gateHit, 20_000, 'cache warm');
+    // More objects are committed and warmed while that warm is held: their bodies come from
+    // the uploader's pool, which must not lend the held body's memory to any of them.
+    for (let round = 0; round < 6; round++) {
+      await volume.write((10 + round * 4) * BLOCK_SIZE, Buffer.concat([0, 1, 2, 3].map((k) => taggedBlock(`r${round}k${k}`))));
+      await volume.sync();
+    }
+    cache!.release();
+    await waitCached(cache!, id, 3);
+    expect(await cache!.inner.get(id, 3)).toEqual(data.subarray(BLOCK_SIZE, 2 * BLOCK_SIZE));
+    expect(await volume.read(2 * BLOCK_SIZE, 3 * BLOCK_SIZE)).toEqual(data);
+  });
+
   it('cached: a commit does not warm blocks that a newer, not yet committed write or trim holds', async () => {
     const { volume, cache } = await freshVolume('cached');
     // Slow uploads: the log keeps newer records while older ones commit.

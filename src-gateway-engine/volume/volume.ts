@@ -21,12 +21,11 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { ErrorCode, TidegateError, hasCode } from '../errors/index.js';
 import type { BlockDevice, BlockExtent, WriteOptions, WriteZeroesOptions } from '../device/block-device.js';
-import type { DataObjectHeader } from '../remote/data-object.js';
 import { locationObject, locationOffset } from '../remote/block-map.js';
 import { BLOCK_SIZE, ExtentKind } from '../remote/remote-format.js';
 import type { RemoteVolume } from '../remote/remote-volume.js';
 import type { VolumeHead } from '../remote/volume-head.js';
-import { Uploader, type UploaderOptions } from '../upload/uploader.js';
+import { Uploader, type CommittedObject, type UploaderOptions } from '../upload/uploader.js';
 import type { WriteLog } from '../writelog/write-log.js';
 import { RecordKind } from '../writelog/write-log-format.js';
 import type { PrimaryDisk } from './primary-disk.js';
@@ -442,18 +441,19 @@ export class Volume implements BlockDevice {
   }
 
   /** A head was committed: the map has the objects; drop overlay entries and warm the cache. */
-  private async onCommitted(head: VolumeHead, objects: Array<{ header: DataObjectHeader; body: Buffer }>): Promise<void> {
+  private async onCommitted(head: VolumeHead, objects: CommittedObject[]): Promise<void> {
     const volumeId = this.remote.descriptor.volumeId;
     const touched: number[] = [];
     for (const { header } of objects) {
       for (const e of header.extents) if (e.kind === ExtentKind.Data) for (let k = 0; k < e.blockCount; k++) touched.push(e.firstBlock + k);
     }
     try {
-      if (!this.cache) return;
       // Zero extents (as the map applies them): a block they cover reads as zeroes now, so no
       // cached copy of older data may survive them.
-      for (const { header } of objects) {
-        for (const e of header.extents) if (e.kind === ExtentKind.Zero) await this.cache.invalidateRange(volumeId, e.firstBlock, e.blockCount);
+      if (this.cache) {
+        for (const { header } of objects) {
+          for (const e of header.extents) if (e.kind === ExtentKind.Zero) await this.cache.invalidateRange(volumeId, e.firstBlock, e.blockCount);
+        }
       }
     } finally {
       // Always: the log segments behind these entries are released next, and reads must
@@ -462,8 +462,13 @@ export class Volume implements BlockDevice {
       if (this.cache && !this.closed && !this.failed) for (const { header, body } of objects) this.warming.set(header.objNo, body);
       this.overlay.commitThrough(head.lastSeq, touched);
     }
-    if (!this.closed && !this.failed) void this.warmCache(objects);
-    else for (const { header } of objects) this.warming.delete(header.objNo);
+    if (this.cache && !this.closed && !this.failed) void this.warmCache(objects);
+    else {
+      for (const { header, release } of objects) {
+        this.warming.delete(header.objNo);
+        release(); // nothing reads the body any more
+      }
+    }
   }
 
   /**
@@ -476,16 +481,22 @@ export class Volume implements BlockDevice {
    * newer change in the overlay (a write or a pending trim, newer than the head by now). A
    * change that lands while a put is writing drops it (the cache's race rule 4).
    */
-  private async warmCache(objects: Array<{ header: DataObjectHeader; body: Buffer }>): Promise<void> {
+  private async warmCache(objects: CommittedObject[]): Promise<void> {
     const cache = this.cache!;
     const volumeId = this.remote.descriptor.volumeId;
     const overlay = this.overlay;
     const map = this.remote.map;
+    // The body is read until its put settles (or not at all): then it goes back for reuse.
+    const done = (o: CommittedObject): void => {
+      this.warming.delete(o.header.objNo);
+      o.release();
+    };
     for (let i = 0; i < objects.length; i++) {
-      const { header, body } = objects[i]!;
+      const o = objects[i]!;
+      const { header, body } = o;
       if (i > 0) await yieldToEventLoop();
       if (this.closed || this.failed) {
-        for (const o of objects.slice(i)) this.warming.delete(o.header.objNo);
+        for (const rest of objects.slice(i)) done(rest);
         return;
       }
       const checkOverlay = !overlay.isEmpty;
@@ -505,13 +516,13 @@ export class Volume implements BlockDevice {
       }
       // Nothing to warm: the body is let go at once; otherwise when its put settles.
       if (!any) {
-        this.warming.delete(header.objNo);
+        done(o);
         continue;
       }
       cache
         .putBlocks(volumeId, blocks, body.subarray(header.headerBytes))
         .catch(() => undefined) // not cached: read from the store
-        .finally(() => this.warming.delete(header.objNo));
+        .finally(() => done(o));
     }
   }
 }
