@@ -451,9 +451,12 @@ export class BlockCache {
     const vol = this.volumeFor(volumeId);
     const dirty = options.dirty === true;
     const mine: PendingPut[] = new Array<PendingPut>(count);
+    // CLEAN puts (every cache warm) share one marker: nothing ever changes a clean one, and a
+    // block appears once per call. DIRTY ones need their own, as markClean flips one block's.
+    const shared: PendingPut | undefined = dirty ? undefined : { dirty: false };
     for (let j = 0; j < count; j++) {
       const b = blocks[at[j]!]!;
-      const me: PendingPut = { dirty };
+      const me: PendingPut = shared ?? { dirty };
       mine[j] = me;
       vol.pending.set(b, me); // supersedes any older put of this block still writing
       this.dropIndexed(vol, b); // the old content is never served again
