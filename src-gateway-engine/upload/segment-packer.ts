@@ -17,6 +17,24 @@ import type { DataObjectContent } from '../remote/data-object.js';
 import { RecordKind } from '../writelog/write-log-format.js';
 import { crc32Combine } from './crc32-combine.js';
 
+/**
+ * Records by index, in sequence order, as the packer reads them: column by column, so a
+ * segment's tens of thousands of records are not as many objects (see SegmentRecords, the
+ * uploader's source).
+ */
+export interface PackSource {
+  readonly count: number;
+  readonly seq: ArrayLike<number>;
+  readonly kind: ArrayLike<number>;
+  readonly offset: ArrayLike<number>;
+  readonly length: ArrayLike<number>;
+  /** CRC-32 of a write record's data when already known (verified); negative: compute it. */
+  readonly dataCrc: ArrayLike<number>;
+  /** A write record's data. */
+  data(i: number): Buffer;
+}
+
+/** One record as an object (packRecords). */
 export interface PackableRecord {
   seq: number;
   kind: RecordKind;
@@ -32,26 +50,34 @@ export type PackedObject = Omit<DataObjectContent, 'objNo' | 'epoch'> & { dataCr
 
 /** Split records into object contents. */
 export function packRecords(records: PackableRecord[], objectBytes: number, maxExtents = 65536): PackedObject[] {
-  return [...packObjects(records, objectBytes, maxExtents)];
+  const source: PackSource = {
+    count: records.length,
+    seq: records.map((r) => r.seq),
+    kind: records.map((r) => r.kind),
+    offset: records.map((r) => r.offset),
+    length: records.map((r) => r.length),
+    dataCrc: records.map((r) => r.dataCrc ?? -1),
+    data: (i) => records[i]!.data!,
+  };
+  return [...packObjects(source, 0, objectBytes, maxExtents)];
 }
 
-/** packRecords one object at a time, so a caller can serve other work between objects. */
-export function* packObjects(records: PackableRecord[], objectBytes: number, maxExtents = 65536): Generator<PackedObject> {
-  let start = 0;
+/** Pack the records from index `from` on, one object at a time, so a caller can serve other work between objects. */
+export function* packObjects(src: PackSource, from: number, objectBytes: number, maxExtents = 65536): Generator<PackedObject> {
+  let start = from;
   let writeBytes = 0;
   let zeroCount = 0;
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i]!;
-    if (r.kind === RecordKind.Write) writeBytes += r.length;
+  for (let i = from; i < src.count; i++) {
+    if (src.kind[i] === RecordKind.Write) writeBytes += src.length[i]!;
     else zeroCount++;
     if (writeBytes >= objectBytes || zeroCount >= maxExtents) {
-      yield packOne(records, start, i + 1);
+      yield packOne(src, start, i + 1);
       start = i + 1;
       writeBytes = 0;
       zeroCount = 0;
     }
   }
-  if (start < records.length) yield packOne(records, start, records.length);
+  if (start < src.count) yield packOne(src, start, src.count);
 }
 
 /** The visible part of a write record: `count` blocks from `first`, `skip` blocks into its data. */
@@ -62,14 +88,13 @@ interface Piece {
   skip: number;
 }
 
-function packOne(records: PackableRecord[], from: number, to: number): PackedObject {
+function packOne(src: PackSource, from: number, to: number): PackedObject {
   const zeroExtents: Array<{ firstBlock: number; blockCount: number }> = [];
   let pieces: Piece[] = [];
   for (let i = from; i < to; i++) {
-    const r = records[i]!;
-    const first = r.offset / BLOCK_SIZE;
-    const count = r.length / BLOCK_SIZE;
-    if (r.kind === RecordKind.Write) pieces.push({ first, count, rec: i, skip: 0 });
+    const first = src.offset[i]! / BLOCK_SIZE;
+    const count = src.length[i]! / BLOCK_SIZE;
+    if (src.kind[i] === RecordKind.Write) pieces.push({ first, count, rec: i, skip: 0 });
     else zeroExtents.push({ firstBlock: first, blockCount: count });
   }
   pieces.sort((a, b) => a.first - b.first || a.rec - b.rec);
@@ -78,15 +103,16 @@ function packOne(records: PackableRecord[], from: number, to: number): PackedObj
     end = Math.max(end, pieces[k - 1]!.first + pieces[k - 1]!.count);
     if (pieces[k]!.first < end) overlap = true;
   }
-  if (overlap) pieces = visiblePieces(records, from, to);
+  if (overlap) pieces = visiblePieces(src, from, to);
 
   const dataExtents: PackedObject['dataExtents'] = [];
   let dataCrc = 0;
   for (const p of pieces) {
-    const r = records[p.rec]!;
-    const whole = p.skip === 0 && p.count * BLOCK_SIZE === r.length;
-    const data = whole ? r.data! : r.data!.subarray(p.skip * BLOCK_SIZE, (p.skip + p.count) * BLOCK_SIZE);
-    const crc = whole && r.dataCrc !== undefined ? r.dataCrc : crc32(data);
+    const recordData = src.data(p.rec);
+    const whole = p.skip === 0 && p.count * BLOCK_SIZE === recordData.length;
+    const data = whole ? recordData : recordData.subarray(p.skip * BLOCK_SIZE, (p.skip + p.count) * BLOCK_SIZE);
+    const knownCrc = src.dataCrc[p.rec]!;
+    const crc = whole && knownCrc >= 0 ? knownCrc : crc32(data);
     dataCrc = crc32Combine(dataCrc, crc, data.length);
     const last = dataExtents[dataExtents.length - 1];
     if (last && last.firstBlock + last.blockCount === p.first) {
@@ -96,7 +122,7 @@ function packOne(records: PackableRecord[], from: number, to: number): PackedObj
       dataExtents.push({ firstBlock: p.first, blockCount: p.count, data: [data] });
     }
   }
-  return { firstSeq: records[from]!.seq, lastSeq: records[to - 1]!.seq, zeroExtents, dataExtents, dataCrc };
+  return { firstSeq: src.seq[from]!, lastSeq: src.seq[to - 1]!, zeroExtents, dataExtents, dataCrc };
 }
 
 /**
@@ -104,14 +130,13 @@ function packOne(records: PackableRecord[], from: number, to: number): PackedObj
  * trim) covers, sorted by block: walk the records newest first, keeping the union of what
  * they cover as sorted disjoint intervals.
  */
-function visiblePieces(records: PackableRecord[], from: number, to: number): Piece[] {
+function visiblePieces(src: PackSource, from: number, to: number): Piece[] {
   const starts: number[] = [];
   const ends: number[] = [];
   const pieces: Piece[] = [];
   for (let i = to - 1; i >= from; i--) {
-    const r = records[i]!;
-    const first = r.offset / BLOCK_SIZE;
-    const end = first + r.length / BLOCK_SIZE;
+    const first = src.offset[i]! / BLOCK_SIZE;
+    const end = first + src.length[i]! / BLOCK_SIZE;
     // First interval that ends after `first`.
     let lo = 0;
     let hi = starts.length;
@@ -120,7 +145,7 @@ function visiblePieces(records: PackableRecord[], from: number, to: number): Pie
       if (ends[mid]! <= first) lo = mid + 1;
       else hi = mid;
     }
-    if (r.kind === RecordKind.Write) {
+    if (src.kind[i] === RecordKind.Write) {
       let pos = first;
       for (let j = lo; j < starts.length && starts[j]! < end && pos < end; j++) {
         if (starts[j]! > pos) pieces.push({ first: pos, count: starts[j]! - pos, rec: i, skip: pos - first });

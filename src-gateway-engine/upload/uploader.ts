@@ -1,7 +1,7 @@
 /**
  * The uploader drains sealed write-log segments to the object store, in sequence order:
  *
- *   sealed segment → packRecords → data objects (numbered) → PUT, several in flight
+ *   sealed segment → packObjects → data objects (numbered) → PUT, several in flight
  *                  → once objects 1..k are all durable: commit head k (the recovery point)
  *                  → host applies them (map, cache, overlay) → log segments released
  *
@@ -231,15 +231,15 @@ export class Uploader {
     this.lastPackedAt = Date.now();
     let segment: Buffer | undefined;
     try {
-      const all = await this.log.readSegment(segmentNo, (bytes) => (segment = this.segmentBuffers.take(bytes)));
-      const records = all.filter((r) => r.seq > committedSeq);
-      if (records.length === 0) {
+      const records = await this.log.readSegment(segmentNo, (bytes) => (segment = this.segmentBuffers.take(bytes)));
+      const from = records.firstAfter(committedSeq);
+      if (from === records.count) {
         // Already in the store (a crash after the commit, before the release): just release.
         await this.host.beforeRelease();
         await this.log.releaseThrough(committedSeq);
         return;
       }
-      for (const content of packObjects(records, this.opts.objectBytes)) {
+      for (const content of packObjects(records, from, this.opts.objectBytes)) {
         await this.waitForSlot();
         if (this.stopped) return;
         const objNo = this.nextObjNo++;

@@ -149,9 +149,9 @@ describe('WriteLog replay', () => {
     expect(next.seq).toBe(5);
     expect(next.segmentNo).toBeGreaterThan(w4.segmentNo);
     const seg = await r.log.readSegment(w4.segmentNo);
-    expect(seg.map((x) => x.seq)).toEqual([1, 2, 3, 4]);
-    expect(seg[0]!.data).toEqual(taggedBlock('w1'));
-    expect(seg[1]!.data).toBeUndefined();
+    expect(Array.from(seg.seq.subarray(0, seg.count))).toEqual([1, 2, 3, 4]);
+    expect(seg.data(0)).toEqual(taggedBlock('w1'));
+    expect(() => seg.data(1)).toThrow(/not a write/);
   });
 
   it('replays without close() (kill -9): records written before the crash are there', async () => {
@@ -607,10 +607,14 @@ describe('WriteLog readSegment', () => {
   it('reads a segment bigger than one scan slice whole, every record with its data', async () => {
     const { log } = await sealedSegment(1500);
     const recs = await log.readSegment(1);
-    expect(recs.map((r) => r.seq)).toEqual(Array.from({ length: 1500 }, (_, i) => i + 1));
-    expect(recs[0]!.data).toEqual(taggedBlock('r0'));
-    expect(recs[1499]!.data).toEqual(taggedBlock('r1499'));
-    expect(recs[1499]!.dataCrc).toBe(crc32(taggedBlock('r1499')));
+    expect(Array.from(recs.seq.subarray(0, recs.count))).toEqual(Array.from({ length: 1500 }, (_, i) => i + 1));
+    expect(recs.data(0)).toEqual(taggedBlock('r0'));
+    expect(recs.data(1499)).toEqual(taggedBlock('r1499'));
+    expect(recs.dataCrc[1499]).toBe(crc32(taggedBlock('r1499')));
+    expect(recs.record(1499)).toMatchObject({ seq: 1500, kind: RecordKind.Write, segmentNo: 1 });
+    expect(recs.firstAfter(0)).toBe(0);
+    expect(recs.firstAfter(1000)).toBe(1000);
+    expect(recs.firstAfter(1500)).toBe(1500);
   });
 
   it('a sealed segment damaged afterwards stops the volume instead of uploading what follows the damage', async () => {

@@ -40,20 +40,12 @@ import {
   parseSegmentFileName,
   segmentFileName,
 } from './write-log-format.js';
+import { SegmentRecords, type LogRecord } from './segment-records.js';
 
 /** Batches from this size on are appended through the thread pool (see writeBatches). */
 const ASYNC_APPEND_BYTES = 256 * 1024;
 
-/** A record as the log knows it: where its data sits in which segment. */
-export interface LogRecord {
-  seq: number;
-  kind: RecordKind;
-  offset: number;
-  length: number;
-  segmentNo: number;
-  /** File position of the record's data (writes only). */
-  dataPosition: number;
-}
+export type { LogRecord } from './segment-records.js';
 
 /** A sealed segment waiting for upload. */
 export interface SealedSegment {
@@ -162,8 +154,9 @@ export class WriteLog {
       }
       const buf = await readFile(path);
       const scan = scanSegment(buf, segmentNo, expectSeq);
-      for (const r of scan.records) replayed.push(r);
-      if (scan.records.length > 0) expectSeq = scan.records[scan.records.length - 1]!.seq + 1;
+      const found = scan.records;
+      for (let i = 0; i < found.count; i++) replayed.push(found.record(i));
+      if (found.count > 0) expectSeq = found.seq[found.count - 1]! + 1;
       if (scan.validBytes < buf.length) {
         broken = true;
         discardedBytes += buf.length - scan.validBytes;
@@ -179,7 +172,7 @@ export class WriteLog {
         }
         await truncate(path, scan.validBytes);
       }
-      if (scan.records.length === 0) {
+      if (found.count === 0) {
         await rm(path, { force: true });
         continue;
       }
@@ -190,8 +183,8 @@ export class WriteLog {
       sizes.set(segmentNo, scan.validBytes);
       sealed.push({
         segmentNo,
-        firstSeq: scan.records[0]!.seq,
-        lastSeq: scan.records[scan.records.length - 1]!.seq,
+        firstSeq: found.seq[0]!,
+        lastSeq: found.seq[found.count - 1]!,
         bytes: scan.validBytes,
       });
     }
@@ -315,10 +308,7 @@ export class WriteLog {
    * data views only until it does), and the scan gives the event loop back every few MiB so
    * commands keep being served meanwhile.
    */
-  async readSegment(
-    segmentNo: number,
-    allocate: (bytes: number) => Buffer = Buffer.allocUnsafe,
-  ): Promise<Array<LogRecord & { data: Buffer | undefined; dataCrc: number }>> {
+  async readSegment(segmentNo: number, allocate: (bytes: number) => Buffer = Buffer.allocUnsafe): Promise<SegmentRecords> {
     const buf = await readWholeFile(join(this.opts.dir, segmentFileName(segmentNo)), allocate);
     const scan = await scanSegmentYielding(buf, segmentNo);
     if (scan.stopReason !== undefined) {
@@ -329,10 +319,7 @@ export class WriteLog {
         `write log segment ${segmentNo} is damaged at byte ${scan.validBytes} (${scan.stopReason}); the volume stopped so nothing after it is uploaded out of order`,
       );
     }
-    return scan.records.map((r) => ({
-      ...r,
-      data: r.kind === RecordKind.Write ? buf.subarray(r.dataPosition, r.dataPosition + r.length) : undefined,
-    }));
+    return scan.records;
   }
 
   /**
@@ -666,7 +653,7 @@ export class WriteLog {
 }
 
 interface SegmentScan {
-  records: Array<LogRecord & { dataCrc: number }>;
+  records: SegmentRecords;
   validBytes: number;
   stopReason?: string;
 }
@@ -676,17 +663,17 @@ const SCAN_SLICE_BYTES = 4 * 1024 * 1024;
 
 /** Scan one segment buffer; stops at the first invalid record. */
 function scanSegment(buf: Buffer, segmentNo: number, expectSeq: number | undefined): SegmentScan {
-  const scan: SegmentScan = { records: [], validBytes: 0 };
+  const scan: SegmentScan = { records: new SegmentRecords(segmentNo, buf), validBytes: 0 };
   if (!scanSegmentHeader(buf, scan)) return scan;
-  scanRecords(buf, segmentNo, expectSeq, scan, Infinity);
+  scanRecords(buf, expectSeq, scan, Infinity);
   return scan;
 }
 
 /** scanSegment in slices, yielding to the event loop between them (a 64 MiB segment's CRCs take tens of ms). */
 async function scanSegmentYielding(buf: Buffer, segmentNo: number): Promise<SegmentScan> {
-  const scan: SegmentScan = { records: [], validBytes: 0 };
+  const scan: SegmentScan = { records: new SegmentRecords(segmentNo, buf), validBytes: 0 };
   if (!scanSegmentHeader(buf, scan)) return scan;
-  while (!scanRecords(buf, segmentNo, undefined, scan, SCAN_SLICE_BYTES)) await yieldToEventLoop();
+  while (!scanRecords(buf, undefined, scan, SCAN_SLICE_BYTES)) await yieldToEventLoop();
   return scan;
 }
 
@@ -707,7 +694,7 @@ function scanSegmentHeader(buf: Buffer, scan: SegmentScan): boolean {
  * Verify records from `scan.validBytes` on, about `sliceBytes` of them; true once the scan is
  * over (end of buffer or an invalid record, named in `stopReason`).
  */
-function scanRecords(buf: Buffer, segmentNo: number, expectSeq: number | undefined, scan: SegmentScan, sliceBytes: number): boolean {
+function scanRecords(buf: Buffer, expectSeq: number | undefined, scan: SegmentScan, sliceBytes: number): boolean {
   const { records } = scan;
   const stop = (pos: number, reason: string): true => {
     scan.validBytes = pos;
@@ -716,7 +703,7 @@ function scanRecords(buf: Buffer, segmentNo: number, expectSeq: number | undefin
   };
   let pos = scan.validBytes;
   const sliceEnd = pos + sliceBytes;
-  let expect = records.length > 0 ? records[records.length - 1]!.seq + 1 : expectSeq;
+  let expect = records.count > 0 ? records.seq[records.count - 1]! + 1 : expectSeq;
   while (pos < buf.length) {
     if (pos >= sliceEnd) {
       scan.validBytes = pos;
@@ -735,7 +722,7 @@ function scanRecords(buf: Buffer, segmentNo: number, expectSeq: number | undefin
     const dataPos = pos + RECORD_HEADER_BYTES;
     if (buf.length - dataPos < dataLen) return stop(pos, 'torn record data');
     if (dataLen > 0 && crc32(buf.subarray(dataPos, dataPos + dataLen)) !== dataCrc) return stop(pos, 'record data CRC mismatch');
-    records.push({ seq, kind, offset, length, segmentNo, dataPosition: dataPos, dataCrc });
+    records.push(seq, kind, offset, length, dataPos, dataCrc);
     expect = seq + 1;
     pos = dataPos + dataLen;
   }
