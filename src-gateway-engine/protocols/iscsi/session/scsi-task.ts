@@ -51,7 +51,8 @@ export class ScsiTask {
   private unsolicitedDone: boolean;
   private nextR2TOffset: number;
   private r2tSN = 0;
-  private readonly open = new Map<number, OpenR2T>();
+  /** R2Ts sent and not yet filled, by target transfer tag; made on the first R2T (most commands never need one). */
+  private open: Map<number, OpenR2T> | undefined;
   aborted = false;
   /** Started running on the logical unit. */
   started = false;
@@ -124,7 +125,7 @@ export class ScsiTask {
       if (this.unsolicitedDone) this.nextR2TOffset = Math.max(this.nextR2TOffset, this.received);
       return;
     }
-    const r2t = this.open.get(ttt);
+    const r2t = this.open?.get(ttt);
     if (r2t === undefined) throw new DataOutError(`Data-Out for unknown target transfer tag 0x${ttt.toString(16)}`);
     if (dataSN !== r2t.nextDataSN) throw new DataOutError(`Data-Out DataSN ${dataSN}, expected ${r2t.nextDataSN}`);
     if (offset !== r2t.offset + r2t.received || r2t.received + data.length > r2t.length) {
@@ -136,7 +137,7 @@ export class ScsiTask {
     this.received += data.length;
     if (r2t.received === r2t.length) {
       if (!final) throw new DataOutError('the last Data-Out of a burst lacks the F bit');
-      this.open.delete(ttt);
+      this.open!.delete(ttt);
     } else if (final) throw new DataOutError(`Data-Out burst ended after ${r2t.received} of ${r2t.length} bytes`);
   }
 
@@ -144,10 +145,12 @@ export class ScsiTask {
   nextR2Ts(): R2TRequest[] {
     const out: R2TRequest[] = [];
     if (!this.unsolicitedDone || this.aborted) return out;
-    while (this.open.size < this.limits.maxOutstandingR2T && this.nextR2TOffset < this.wanted) {
+    if (this.nextR2TOffset >= this.wanted) return out;
+    const open = (this.open ??= new Map());
+    while (open.size < this.limits.maxOutstandingR2T && this.nextR2TOffset < this.wanted) {
       const length = Math.min(this.limits.maxBurstLength, this.wanted - this.nextR2TOffset);
       const r2t: OpenR2T = { ttt: this.allocateTtt(), offset: this.nextR2TOffset, length, received: 0, nextDataSN: 0 };
-      this.open.set(r2t.ttt, r2t);
+      open.set(r2t.ttt, r2t);
       out.push({ ttt: r2t.ttt, r2tSN: this.r2tSN++, offset: r2t.offset, length });
       this.nextR2TOffset += length;
     }
