@@ -127,45 +127,87 @@ function packOne(src: PackSource, from: number, to: number): PackedObject {
 
 /**
  * The parts of the object's write records that no newer record of the object (write or
- * trim) covers, sorted by block: walk the records newest first, keeping the union of what
- * they cover as sorted disjoint intervals.
+ * trim) covers, sorted by block. A sweep over the records' boundaries, with the records
+ * that cover the current position in a heap, newest on top: O(n log n). (Keeping the union
+ * of newer records in sorted arrays was quadratic: an object of tens of thousands of small
+ * trims, as an fstrim of a fragmented file system sends, blocked the event loop for seconds.)
  */
 function visiblePieces(src: PackSource, from: number, to: number): Piece[] {
-  const starts: number[] = [];
-  const ends: number[] = [];
-  const pieces: Piece[] = [];
-  for (let i = to - 1; i >= from; i--) {
-    const first = src.offset[i]! / BLOCK_SIZE;
-    const end = first + src.length[i]! / BLOCK_SIZE;
-    // First interval that ends after `first`.
-    let lo = 0;
-    let hi = starts.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (ends[mid]! <= first) lo = mid + 1;
-      else hi = mid;
-    }
-    if (src.kind[i] === RecordKind.Write) {
-      let pos = first;
-      for (let j = lo; j < starts.length && starts[j]! < end && pos < end; j++) {
-        if (starts[j]! > pos) pieces.push({ first: pos, count: starts[j]! - pos, rec: i, skip: pos - first });
-        pos = Math.max(pos, ends[j]!);
-      }
-      if (pos < end) pieces.push({ first: pos, count: end - pos, rec: i, skip: pos - first });
-    }
-    // Merge [first, end) into the union (touching intervals merge too).
-    const a = lo > 0 && ends[lo - 1]! === first ? lo - 1 : lo;
-    let b = a;
-    let s = first;
-    let e = end;
-    while (b < starts.length && starts[b]! <= end) {
-      s = Math.min(s, starts[b]!);
-      e = Math.max(e, ends[b]!);
-      b++;
-    }
-    starts.splice(a, b - a, s);
-    ends.splice(a, b - a, e);
+  const n = to - from;
+  const firstOf = (i: number): number => src.offset[i]! / BLOCK_SIZE;
+  const endOf = (i: number): number => (src.offset[i]! + src.length[i]!) / BLOCK_SIZE;
+  const byFirst = new Int32Array(n);
+  const bounds = new Float64Array(2 * n);
+  for (let k = 0; k < n; k++) {
+    byFirst[k] = from + k;
+    bounds[2 * k] = firstOf(from + k);
+    bounds[2 * k + 1] = endOf(from + k);
   }
-  pieces.sort((x, y) => x.first - y.first);
+  byFirst.sort((a, b) => firstOf(a) - firstOf(b));
+  bounds.sort();
+  const covering = new NewestFirstHeap(n);
+  const pieces: Piece[] = [];
+  let added = 0;
+  for (let b = 0; b < bounds.length; b++) {
+    const x = bounds[b]!;
+    if (b > 0 && bounds[b - 1] === x) continue;
+    while (added < n && firstOf(byFirst[added]!) <= x) covering.push(byFirst[added++]!);
+    while (covering.size > 0 && endOf(covering.top) <= x) covering.pop();
+    // [x, next boundary) is covered by the heap's top, if anything: nothing starts or ends inside.
+    let y = x;
+    for (let c = b + 1; c < bounds.length; c++) {
+      if (bounds[c]! > x) {
+        y = bounds[c]!;
+        break;
+      }
+    }
+    if (covering.size === 0 || y === x) continue;
+    const rec = covering.top;
+    if (src.kind[rec] !== RecordKind.Write) continue;
+    const last = pieces[pieces.length - 1];
+    if (last && last.rec === rec && last.first + last.count === x) last.count += y - x;
+    else pieces.push({ first: x, count: y - x, rec, skip: x - firstOf(rec) });
+  }
   return pieces;
+}
+
+/** A binary max-heap of record indices (a larger index is a newer record). */
+class NewestFirstHeap {
+  private readonly items: Int32Array;
+  size = 0;
+
+  constructor(capacity: number) {
+    this.items = new Int32Array(Math.max(1, capacity));
+  }
+
+  get top(): number {
+    return this.items[0]!;
+  }
+
+  push(rec: number): void {
+    const a = this.items;
+    let i = this.size++;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (a[parent]! >= rec) break;
+      a[i] = a[parent]!;
+      i = parent;
+    }
+    a[i] = rec;
+  }
+
+  pop(): void {
+    const a = this.items;
+    const last = a[--this.size]!;
+    let i = 0;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= this.size) break;
+      if (child + 1 < this.size && a[child + 1]! > a[child]!) child++;
+      if (a[child]! <= last) break;
+      a[i] = a[child]!;
+      i = child;
+    }
+    a[i] = last;
+  }
 }
