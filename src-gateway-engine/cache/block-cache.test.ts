@@ -116,6 +116,72 @@ describe('LRU eviction', () => {
   });
 });
 
+describe('eviction in stretches (a full cache warmed with many blocks at once)', () => {
+  /** `n` blocks of volume `vol` from `first`, back to back, and their keys. */
+  function run(vol: string, first: number, n: number, version = 0) {
+    const keys = Array.from({ length: n }, (_, k) => first + k);
+    return { keys, data: Buffer.concat(keys.map((k) => block(vol, k, version))) };
+  }
+
+  it('a full cache gives a put of many blocks whole stretches of slots: one pwrite each, not one per block', async () => {
+    const file = new MemoryDataFile();
+    const c = await openCache(1024, { openDataFile: file.opener() });
+    const fill = run('v', 0, 1024);
+    expect(await c.putRun('v', 0, fill.data)).toBe(true); // the never-used tail: one write
+    // Reads in a scattered order: the LRU order no longer follows the slots.
+    for (let i = 0; i < 1024; i++) await c.get('v', (i * 389) % 1024);
+    let writes = 0;
+    file.beforeIo = async (kind) => {
+      if (kind === 'write') writes++;
+    };
+    // A warm of 512 scattered blocks, as an uploaded object brings them.
+    const keys = Array.from({ length: 512 }, (_, k) => 5000 + 7 * k);
+    const data = Buffer.concat(keys.map((k) => block('v', k)));
+    expect(await c.putBlocks('v', keys, data)).toBe(true);
+    expect(writes).toBeLessThanOrEqual(2); // one per stretch (one slot at a time: ~180)
+    expect(c.stats().evictions).toBe(512);
+    for (const k of keys) expect(await c.get('v', k)).toEqual(block('v', k));
+    let kept = 0;
+    for (let k = 0; k < 1024; k++) {
+      const got = await c.get('v', k);
+      if (got === undefined) continue;
+      expect(got).toEqual(block('v', k));
+      kept++;
+    }
+    expect(kept).toBe(512);
+  });
+
+  it('leaves recently read stretches alone, and skips a stretch holding a block being written (single slots then)', async () => {
+    const file = new MemoryDataFile();
+    const c = await openCache(512, { openDataFile: file.opener() });
+    await c.putRun('v', 0, run('v', 0, 512).data);
+    for (let k = 256; k < 512; k++) await c.get('v', k); // the second stretch is recent
+    const first = run('x', 0, 200);
+    expect(await c.putBlocks('x', first.keys, first.data)).toBe(true); // the first stretch goes
+    for (let k = 256; k < 512; k++) expect(await c.get('v', k)).toEqual(block('v', k));
+    // A put held mid-write in the stretch that is oldest now: that stretch is not taken.
+    c.invalidate('v', 300);
+    const gate = deferred();
+    file.beforeIo = (kind) => (kind === 'write' ? gate.promise : Promise.resolve());
+    const held = c.put('w', 1, block('w', 1));
+    file.beforeIo = undefined;
+    for (const k of first.keys) await c.get('x', k); // x is recent: the oldest are v's, around slot 300
+    const second = run('y', 0, 100);
+    const secondPut = c.putBlocks('y', second.keys, second.data);
+    gate.resolve();
+    expect(await held).toBe(true);
+    expect(await secondPut).toBe(true);
+    expect(await c.get('w', 1)).toEqual(block('w', 1));
+    for (const k of first.keys) expect(await c.get('x', k)).toEqual(block('x', k));
+    for (const k of second.keys) expect(await c.get('y', k)).toEqual(block('y', k));
+    // Whatever else is still indexed reads back as itself.
+    for (let k = 0; k < 512; k++) {
+      const got = await c.get('v', k);
+      if (got !== undefined) expect(got).toEqual(block('v', k));
+    }
+  });
+});
+
 describe('dirty pinning', () => {
   it('never evicts dirty blocks; put returns false when every slot is dirty', async () => {
     const c = await openCache(3);

@@ -93,4 +93,55 @@ describe('SlotTable', () => {
     expect(got).toEqual([3, 4, 5, 6, 7]);
     expect(t.reserveFree()).toBe(-1);
   });
+
+  it('oldestChunk: the aligned stretch around the LRU slot, only when every slot in it is FREE or CLEAN', () => {
+    const t = new SlotTable(16);
+    for (let i = 0; i < 16; i++) t.install(t.reserveFree(), 0, 100 + i, false);
+    t.touch(4); // LRU order now 0..3, 5..15, 4
+    t.free(6); // a FREE slot inside the first stretch of 8 is fine
+    expect(t.oldestChunk(8)).toBe(0);
+    t.touch(0);
+    t.touch(1);
+    t.touch(2);
+    t.touch(3); // oldest is 5 now: still the stretch 0..7
+    expect(t.oldestChunk(8)).toBe(0);
+    for (const s of [5, 7]) t.touch(s); // oldest is 8: the stretch 8..15
+    expect(t.oldestChunk(8)).toBe(8);
+    // A DIRTY or WRITING slot in the stretch rules it out.
+    t.free(12);
+    expect(t.reserveFree()).toBe(12); // freed last, handed out first
+    expect(t.oldestChunk(8)).toBe(-1);
+  });
+
+  it('takeChunk moves FREE and CLEAN slots to WRITING, out of the free list and the LRU list', () => {
+    const t = new SlotTable(8);
+    for (let i = 0; i < 8; i++) t.install(t.reserveFree(), 0, i, false);
+    t.free(1);
+    t.free(3);
+    t.free(6); // free list: 6, 3, 1
+    const g = t.gen[2]!;
+    t.takeChunk(0, 4);
+    for (let s = 0; s < 4; s++) expect(t.state[s]).toBe(SlotState.Writing);
+    expect(t.gen[2]).toBe(g + 1);
+    expect([t.cleanCount, t.writingCount, t.usedCount]).toEqual([3, 4, 7]);
+    expect(lru(t)).toEqual([4, 5, 7]);
+    expect(t.reserveFree()).toBe(6); // 3 and 1 left the free list with the stretch
+    expect(t.reserveFree()).toBe(-1);
+    // Freed again, they rejoin it.
+    t.free(1);
+    t.free(3);
+    expect([t.reserveFree(), t.reserveFree(), t.reserveFree()]).toEqual([3, 1, -1]);
+  });
+
+  it('a shrink drops free slots beyond the end from the free list, a grow brings them back', () => {
+    const t = new SlotTable(8);
+    for (let i = 0; i < 8; i++) t.reserveFree();
+    for (let s = 0; s < 8; s++) t.free(s);
+    t.shrink(4);
+    const got: number[] = [];
+    for (let s = t.reserveFree(); s !== -1; s = t.reserveFree()) got.push(s);
+    expect(got.sort()).toEqual([0, 1, 2, 3]);
+    t.grow(8);
+    expect([t.reserveFree(), t.reserveFree(), t.reserveFree(), t.reserveFree(), t.reserveFree()].sort()).toEqual([-1, 4, 5, 6, 7]);
+  });
 });
