@@ -15,9 +15,7 @@
  *   DIRTY    yes        no   no — pinned   yes           NOT persisted         nothing (cold)
  *
  *   FREE        → WRITING      put reserves a free (or never-used) slot
- *   CLEAN       → WRITING      put evicts the least recently used CLEAN slot (key unindexed first);
- *                              a put of many blocks evicts the aligned stretch of CHUNK_SLOTS
- *                              slots around it, if none of them is WRITING or DIRTY
+ *   CLEAN       → WRITING      put evicts the least recently used CLEAN slot (key unindexed first)
  *   WRITING     → CLEAN|DIRTY  the data write completed and this put is still the newest for its key
  *   WRITING     → FREE         the write failed, or the put was superseded by a newer put of the
  *                              same key, an invalidate or a dropVolume
@@ -89,16 +87,6 @@ import {
 import { decodeIndex, encodeIndex, type DataFileIdentity } from './cache-index-file.js';
 import type { CacheStats } from './cache-stats.js';
 import { SlotState, SlotTable } from './slot-table.js';
-
-/**
- * Once the never-used tail is gone, a put of many blocks takes whole stretches of this many
- * slots (evicted together, written with one pwrite each) rather than scattered single slots,
- * each its own 4 KiB pwrite: with a full cache that made every cache warm cost a system call
- * (mostly a thread-pool round trip) per block.
- */
-const CHUNK_SLOTS = 256;
-/** The fewest blocks worth a stretch of their own (the rest of the stretch goes back to the free list). */
-const MIN_CHUNK_USE = 64;
 
 /** Options of `BlockCache.open`; validated once. */
 export interface BlockCacheOptions {
@@ -436,9 +424,8 @@ export class BlockCache {
    * content is `data[k * blockSize, (k + 1) * blockSize)`, and an entry of -1 skips that
    * stretch of `data` (nothing is cached or dropped for it). A block may appear once. The
    * blocks get a contiguous stretch of never-used slots when there is room, so a whole data
-   * object's blocks are one pwrite whatever their numbers; otherwise whole stretches of
-   * CHUNK_SLOTS slots around the least recently used one, then free or LRU CLEAN slots, one
-   * pwrite per stretch adjacent both in the file and in `data`. Every race rule
+   * object's blocks are one pwrite whatever their numbers; otherwise free or LRU CLEAN
+   * slots, one pwrite per stretch adjacent both in the file and in `data`. Every race rule
    * of `put` holds per block; resolves as `putRun` does.
    */
   async putBlocks(volumeId: string, blocks: ArrayLike<number>, data: Buffer, options: PutOptions = {}): Promise<boolean> {
@@ -474,24 +461,15 @@ export class BlockCache {
       vol.pending.set(b, me); // supersedes any older put of this block still writing
       this.dropIndexed(vol, b); // the old content is never served again
     }
-    // Slots: a contiguous stretch of never-used ones if there is room; else whole stretches
-    // of CHUNK_SLOTS around the least recently used slot (see SlotTable.oldestChunk), then
-    // one by one (free, then LRU CLEAN); sorted so adjacent slots take adjacent blocks.
+    // Slots: a contiguous stretch of never-used ones if there is room, else one by one
+    // (free, then LRU CLEAN), sorted so blocks freed together land together again.
     const slots = new Int32Array(count);
     let reserved = count;
     const tail = count > 1 ? this.table.reserveTail(count) : -1;
     if (tail >= 0) {
       for (let j = 0; j < count; j++) slots[j] = tail + j;
     } else {
-      let j = 0;
-      while (count - j >= MIN_CHUNK_USE) {
-        const first = this.reserveChunk();
-        if (first < 0) break;
-        const use = Math.min(CHUNK_SLOTS, count - j);
-        for (let k = 0; k < use; k++) slots[j++] = first + k;
-        for (let k = use; k < CHUNK_SLOTS; k++) this.table.free(first + k); // the rest of the stretch is free for others
-      }
-      for (; j < count; j++) {
+      for (let j = 0; j < count; j++) {
         const s = this.reserveSlot();
         if (s < 0) {
           reserved = j;
@@ -826,20 +804,6 @@ export class BlockCache {
       this.byOrdinal.set(vol.ordinal, vol);
     }
     return vol;
-  }
-
-  /** A stretch of CHUNK_SLOTS slots moved to WRITING, its CLEAN blocks evicted; its first slot, or -1. */
-  private reserveChunk(): number {
-    const table = this.table;
-    const first = table.oldestChunk(CHUNK_SLOTS);
-    if (first < 0) return -1;
-    for (let s = first; s < first + CHUNK_SLOTS; s++) {
-      if (table.state[s] !== SlotState.Clean) continue;
-      this.byOrdinal.get(table.vol[s]!)?.blocks.delete(table.block[s]!);
-      this.evictions++;
-    }
-    table.takeChunk(first, CHUNK_SLOTS);
-    return first;
   }
 
   /** A slot in WRITING for a new put: free first, else evict the LRU CLEAN slot; -1 when all are DIRTY/WRITING. */

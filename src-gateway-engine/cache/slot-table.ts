@@ -37,7 +37,7 @@ export class SlotTable {
   vol: Uint32Array;
   /** Block index of the key held (CLEAN/DIRTY only); exact up to 2^53. */
   block: Float64Array;
-  /** LRU links (CLEAN slots); they double as the free-list links (FREE slots), so any FREE slot can leave the list in O(1). */
+  /** LRU links (CLEAN slots); `next` doubles as the free-list link (FREE slots). */
   private prev: Int32Array;
   private next: Int32Array;
 
@@ -78,7 +78,10 @@ export class SlotTable {
     if (n <= old) return;
     this.count = n;
     for (let s = Math.min(this.highWater, n) - 1; s >= old; s--) {
-      if (this.state[s] === SlotState.Free) this.freePush(s);
+      if (this.state[s] === SlotState.Free) {
+        this.next[s] = this.freeHead;
+        this.freeHead = s;
+      }
     }
   }
 
@@ -90,11 +93,18 @@ export class SlotTable {
   shrink(n: number): void {
     if (n >= this.count) return;
     this.count = n;
+    let kept = NONE;
     for (let s = this.freeHead; s !== NONE; ) {
       const after = this.next[s]!;
-      if (s >= n) this.freeUnlink(s);
+      if (s < n) {
+        if (kept === NONE) this.freeHead = s;
+        else this.next[kept] = s;
+        kept = s;
+      }
       s = after;
     }
+    if (kept === NONE) this.freeHead = NONE;
+    else this.next[kept] = NONE;
   }
 
   /** True while slots at or beyond `from` are still being written (after a shrink). */
@@ -112,7 +122,7 @@ export class SlotTable {
   reserveFree(): number {
     let s = this.freeHead;
     if (s !== NONE) {
-      this.freeUnlink(s);
+      this.freeHead = this.next[s]!;
     } else if (this.highWater < this.slotCount) {
       s = this.highWater++;
       this.ensureLength(this.highWater);
@@ -146,41 +156,6 @@ export class SlotTable {
   /** True when `n` never-used slots remain above the high-water mark. */
   hasTail(n: number): boolean {
     return this.slotCount - this.highWater >= n;
-  }
-
-  /**
-   * The aligned stretch of `size` slots that holds the least recently used CLEAN slot (or,
-   * with none, the first free one), if every slot of it is FREE or CLEAN and handed out
-   * before; its first slot, or -1. Nothing changes: the caller unindexes the CLEAN slots it
-   * evicts, then calls `takeChunk`. Eviction stays driven by LRU order, but a whole stretch
-   * goes at once, so a cache warm writes it with one pwrite instead of one per block (the
-   * blocks around the oldest were mostly written by the same warm, so are about as old).
-   */
-  oldestChunk(size: number): number {
-    const victim = this.lruTail !== NONE ? this.lruTail : this.freeHead;
-    if (victim === NONE || size <= 0) return NONE;
-    const first = victim - (victim % size);
-    if (first + size > Math.min(this.count, this.highWater)) return NONE;
-    for (let s = first; s < first + size; s++) {
-      const state = this.state[s];
-      if (state !== SlotState.Free && state !== SlotState.Clean) return NONE;
-    }
-    return first;
-  }
-
-  /** The slots of an `oldestChunk` stretch (CLEAN ones already unindexed by the caller) moved to WRITING. */
-  takeChunk(first: number, size: number): void {
-    for (let s = first; s < first + size; s++) {
-      if (this.state[s] === SlotState.Clean) {
-        this.lruUnlink(s);
-        this.cleanCount--;
-      } else {
-        this.freeUnlink(s);
-      }
-      this.state[s] = SlotState.Writing;
-      this.gen[s] = (this.gen[s]! + 1) >>> 0;
-    }
-    this.writingCount += size;
   }
 
   /** The least recently used CLEAN slot, or -1. */
@@ -232,7 +207,8 @@ export class SlotTable {
     this.state[s] = SlotState.Free;
     this.gen[s] = (this.gen[s]! + 1) >>> 0;
     if (s >= this.count) return; // beyond the end after a shrink: never handed out again
-    this.freePush(s);
+    this.next[s] = this.freeHead;
+    this.freeHead = s;
   }
 
   /** A CLEAN slot was read: move it to the MRU end. No-op for other states. */
@@ -278,25 +254,11 @@ export class SlotTable {
   finishRestore(): void {
     this.freeHead = NONE;
     for (let s = this.highWater - 1; s >= 0; s--) {
-      if (this.state[s] === SlotState.Free) this.freePush(s);
+      if (this.state[s] === SlotState.Free) {
+        this.next[s] = this.freeHead;
+        this.freeHead = s;
+      }
     }
-  }
-
-  private freePush(s: number): void {
-    this.prev[s] = NONE;
-    this.next[s] = this.freeHead;
-    if (this.freeHead !== NONE) this.prev[this.freeHead] = s;
-    this.freeHead = s;
-  }
-
-  private freeUnlink(s: number): void {
-    const p = this.prev[s]!;
-    const n = this.next[s]!;
-    if (p !== NONE) this.next[p] = n;
-    else this.freeHead = n;
-    if (n !== NONE) this.prev[n] = p;
-    this.prev[s] = NONE;
-    this.next[s] = NONE;
   }
 
   private lruPushHead(s: number): void {
