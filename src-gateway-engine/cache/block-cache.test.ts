@@ -105,6 +105,21 @@ describe('LRU eviction', () => {
     expect(c.stats().usedBytes).toBe(3 * BS);
   });
 
+  it('a put of many blocks fills freed slots before it evicts anything, however scattered they are', async () => {
+    // Overwrites free their blocks' slots all over the file; the warm that follows must use
+    // them rather than evict other live blocks to get contiguous slots (the cache would empty).
+    const c = await openCache(512);
+    const all = Array.from({ length: 512 }, (_, k) => k);
+    expect(await c.putBlocks('v', all, Buffer.concat(all.map((k) => block('v', k))))).toBe(true);
+    const overwritten = all.filter((k) => (k * 389) % 512 < 256);
+    for (const k of overwritten) c.invalidate('v', k);
+    const fresh = overwritten.map((k) => 1000 + k);
+    expect(await c.putBlocks('v', fresh, Buffer.concat(fresh.map((k) => block('v', k))))).toBe(true);
+    expect(c.stats().evictions).toBe(0);
+    for (const k of all) if (!overwritten.includes(k)) expect(await c.get('v', k)).toEqual(block('v', k));
+    for (const k of fresh) expect(await c.get('v', k)).toEqual(block('v', k));
+  });
+
   it('reuses freed slots before evicting', async () => {
     const c = await openCache(2);
     await c.put('v', 1, block('v', 1));
