@@ -145,23 +145,18 @@ function visiblePieces(src: PackSource, from: number, to: number): Piece[] {
   }
   byFirst.sort((a, b) => firstOf(a) - firstOf(b));
   bounds.sort();
+  let distinct = 0;
+  for (let b = 0; b < bounds.length; b++) if (distinct === 0 || bounds[b] !== bounds[distinct - 1]) bounds[distinct++] = bounds[b]!;
   const covering = new NewestFirstHeap(n);
   const pieces: Piece[] = [];
   let added = 0;
-  for (let b = 0; b < bounds.length; b++) {
+  for (let b = 0; b + 1 < distinct; b++) {
     const x = bounds[b]!;
-    if (b > 0 && bounds[b - 1] === x) continue;
+    const y = bounds[b + 1]!;
     while (added < n && firstOf(byFirst[added]!) <= x) covering.push(byFirst[added++]!);
     while (covering.size > 0 && endOf(covering.top) <= x) covering.pop();
-    // [x, next boundary) is covered by the heap's top, if anything: nothing starts or ends inside.
-    let y = x;
-    for (let c = b + 1; c < bounds.length; c++) {
-      if (bounds[c]! > x) {
-        y = bounds[c]!;
-        break;
-      }
-    }
-    if (covering.size === 0 || y === x) continue;
+    // [x, y) is covered by the heap's top, if anything: nothing starts or ends inside.
+    if (covering.size === 0) continue;
     const rec = covering.top;
     if (src.kind[rec] !== RecordKind.Write) continue;
     const last = pieces[pieces.length - 1];

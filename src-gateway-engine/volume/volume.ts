@@ -463,12 +463,13 @@ export class Volume implements BlockDevice {
       this.overlay.commitThrough(head.lastSeq, touched);
     }
     if (this.cache && !this.closed && !this.failed) void this.warmCache(objects);
-    else {
-      for (const { header, release } of objects) {
-        this.warming.delete(header.objNo);
-        release(); // nothing reads the body any more
-      }
-    }
+    else for (const o of objects) this.doneWithBody(o);
+  }
+
+  /** Nothing reads a committed object's body any more: forget it and hand it back for reuse. */
+  private doneWithBody(o: CommittedObject): void {
+    this.warming.delete(o.header.objNo);
+    o.release();
   }
 
   /**
@@ -487,16 +488,12 @@ export class Volume implements BlockDevice {
     const overlay = this.overlay;
     const map = this.remote.map;
     // The body is read until its put settles (or not at all): then it goes back for reuse.
-    const done = (o: CommittedObject): void => {
-      this.warming.delete(o.header.objNo);
-      o.release();
-    };
     for (let i = 0; i < objects.length; i++) {
       const o = objects[i]!;
       const { header, body } = o;
       if (i > 0) await yieldToEventLoop();
       if (this.closed || this.failed) {
-        for (const rest of objects.slice(i)) done(rest);
+        for (const rest of objects.slice(i)) this.doneWithBody(rest);
         return;
       }
       const checkOverlay = !overlay.isEmpty;
@@ -516,13 +513,13 @@ export class Volume implements BlockDevice {
       }
       // Nothing to warm: the body is let go at once; otherwise when its put settles.
       if (!any) {
-        done(o);
+        this.doneWithBody(o);
         continue;
       }
       cache
         .putBlocks(volumeId, blocks, body.subarray(header.headerBytes))
         .catch(() => undefined) // not cached: read from the store
-        .finally(() => done(o));
+        .finally(() => this.doneWithBody(o));
     }
   }
 }
