@@ -42,6 +42,23 @@ describe('App routing', () => {
     expect(window.location.hash).toBe('#/dashboard');
   });
 
+  it('keeps a page the URL names before the first snapshot arrives, even if its hashchange is still on its way', async () => {
+    let answer!: () => void;
+    const snapshotAnswered = new Promise<void>((r) => (answer = r));
+    const h = handlers(true);
+    const snapshot = h['gateway.snapshot']!;
+    h['gateway.snapshot'] = async (req) => {
+      await snapshotAnswered;
+      return snapshot(req);
+    };
+    renderWithBridge(<App />, createFakeApi(h).api);
+    // The URL changes at once; the browser delivers its hashchange event later.
+    window.history.replaceState(null, '', '#/storage');
+    answer();
+    expect(await screen.findByRole('heading', { level: 1, name: 'Storage' })).toBeTruthy();
+    expect(window.location.hash).toBe('#/storage');
+  });
+
   it('has a nav link per page, named like the page’s h1, and shows the page the hash names', async () => {
     renderWithBridge(<App />, createFakeApi(handlers(true)).api);
     const nav = screen.getByRole('navigation', { name: 'Main' });

@@ -9,7 +9,7 @@ import { LogsPage } from './pages/logs/logs-page.js';
 import { StoragePage } from './pages/storage/storage-page.js';
 import { VolumesPage } from './pages/volumes/volumes-page.js';
 import { navigate, useNavigationStore } from './state/navigation-store.js';
-import type { PageId } from './state/routes.js';
+import { parseHashRoute, type PageId } from './state/routes.js';
 
 const PAGE_VIEWS: Record<PageId, ComponentType> = {
   dashboard: DashboardPage,
@@ -31,9 +31,12 @@ export function App() {
   const decided = snapshot.isSuccess || snapshot.isError;
 
   useEffect(() => {
-    // Read the store again: a hash change may have landed between this render and its effect.
     if (page !== null || !decided || useNavigationStore.getState().page !== null) return;
-    navigate(activated === false ? 'activation' : 'dashboard', { replace: true });
+    // The URL may already name a page whose hashchange event has not been delivered yet (a
+    // link followed while the first snapshot was on its way): take it rather than overwrite it.
+    const named = parseHashRoute(window.location.hash);
+    if (named !== null) useNavigationStore.getState().setPage(named);
+    else navigate(activated === false ? 'activation' : 'dashboard', { replace: true });
   }, [page, decided, activated]);
 
   const View = page ? PAGE_VIEWS[page] : null;
