@@ -580,6 +580,20 @@ describe('WriteLog fail-stop', () => {
     await expect(write(log, 3, 'd')).rejects.toMatchObject({ code: ErrorCode.VolumeFailed });
   });
 
+  it('closing a failed log waits for its writer: no segment file appears after close', async () => {
+    const dir = await tmp.make();
+    const { log } = await openLog(dir, { segmentBytes: SEGMENT_HEADER_BYTES + REC, faults: { failSync: () => true } });
+    // The second record rolls over to the spare segment while it is still being made, and
+    // the seal of the first fails: the writer is still waiting for the spare when we close.
+    const writes = [0, 1, 2].map((b) => write(log, b, `w${b}`));
+    await expect(writes[1]).rejects.toMatchObject({ code: ErrorCode.VolumeFailed });
+    await log.close();
+    const atClose = await segFiles(dir);
+    await Promise.allSettled(writes);
+    await settle(50); // ~100 ms: time for a segment still being made to appear
+    expect(await segFiles(dir)).toEqual(atClose);
+  });
+
   it('a failed seal under back-pressure releases the blocked writer with VOLUME_FAILED', async () => {
     const dir = await tmp.make();
     const segmentBytes = SEGMENT_HEADER_BYTES + 2 * REC;

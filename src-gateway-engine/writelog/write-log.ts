@@ -381,11 +381,11 @@ export class WriteLog {
   /** Flush, seal and close. Records stay on disk for the next open. */
   async close(): Promise<void> {
     if (this.closed) return;
-    if (!this.failure) {
-      await this.sync().catch(() => undefined);
-      if (this.writing) await this.idle();
-      await this.sealCurrent().catch(() => undefined);
-    }
+    if (!this.failure) await this.sync().catch(() => undefined);
+    // A failed log's writer may still be waiting for a new segment: let it finish, so the
+    // spare it then prepares is discarded below instead of appearing after close.
+    if (this.writing) await this.idle();
+    if (!this.failure) await this.sealCurrent().catch(() => undefined);
     this.closed = true;
     for (const fhp of this.readHandles.values()) await fhp.then((fh) => fh.close()).catch(() => undefined);
     this.readHandles.clear();
