@@ -13,6 +13,7 @@ export interface BlockDevice {
   /** Preferred I/O granularity in bytes (a power of two; 4096 for volumes). */
   readonly blockSize: number;
   read(offset: number, length: number): Promise<Buffer>;
+  /** Nothing reads `data` once the promise settles: the caller may reuse the buffer then. */
   write(offset: number, data: Buffer, options?: WriteOptions): Promise<void>;
   /** Make every write resolved so far durable. */
   flush(): Promise<void>;

@@ -18,7 +18,7 @@ import type { RemoteVolume } from '../remote/remote-volume.js';
 import type { VolumeHead } from '../remote/volume-head.js';
 import type { WriteLog } from '../writelog/write-log.js';
 import { BandwidthLimiter } from './bandwidth-limiter.js';
-import { BufferPool } from './buffer-pool.js';
+import { BufferPool } from '../memory/buffer-pool.js';
 import { packObjects } from './segment-packer.js';
 
 /** The pooled buffers are let go after this long with nothing to pack. */

@@ -31,4 +31,23 @@ describe('ReceiveBuffer', () => {
     await expect(q).rejects.toThrow('closed');
     await expect(r.readExact(1)).rejects.toThrow('closed');
   });
+
+  it('takes views of the chunks the bytes lie in, never copies', async () => {
+    const r = new ReceiveBuffer();
+    const a = Buffer.from('abc');
+    const b = Buffer.from('defg');
+    const c = Buffer.from('hij');
+    r.push(a);
+    r.push(b);
+    const one = r.takeViews(1) as Buffer;
+    expect(one.buffer).toBe(a.buffer);
+    const views = r.takeViews(5) as Buffer[];
+    expect(views.map((p) => p.toString())).toEqual(['bc', 'def']);
+    expect(views[0]!.buffer).toBe(a.buffer);
+    expect(views[1]!.buffer).toBe(b.buffer);
+    const later = r.readViews(3);
+    r.push(c);
+    expect(((await later) as Buffer[]).map((p) => p.toString())).toEqual(['g', 'hi']);
+    expect(r.length).toBe(1);
+  });
 });

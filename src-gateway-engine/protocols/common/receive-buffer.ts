@@ -62,6 +62,26 @@ export class ReceiveBuffer {
     return out;
   }
 
+  /**
+   * Take exactly `n` bytes (caller checked `length >= n`) without copying: one view when they
+   * lie in one chunk, else views of each chunk in order. For a large data segment that spans
+   * chunks: it is copied once, later, straight to where it belongs.
+   */
+  takeViews(n: number): Buffer | Buffer[] {
+    const first = this.chunks[0];
+    if (first === undefined || first.length - this.head >= n) return this.take(n);
+    const out: Buffer[] = [];
+    let left = n;
+    while (left > 0) {
+      const chunk = this.chunks[0]!;
+      const k = Math.min(chunk.length - this.head, left);
+      out.push(chunk.subarray(this.head, this.head + k));
+      this.advance(k);
+      left -= k;
+    }
+    return out;
+  }
+
   /** Drop up to `n` bytes; returns how many were dropped. */
   skip(n: number): number {
     let dropped = 0;
@@ -87,6 +107,12 @@ export class ReceiveBuffer {
   async readExact(n: number): Promise<Buffer> {
     if (this.length < n) await this.waitFor(n);
     return n === 0 ? Buffer.alloc(0) : this.take(n);
+  }
+
+  /** Wait for exactly `n` bytes and take them as views (`takeViews`). */
+  async readViews(n: number): Promise<Buffer | Buffer[]> {
+    if (this.length < n) await this.waitFor(n);
+    return this.takeViews(n);
   }
 
   /** Wait for and drop exactly `n` bytes, without holding more than one socket chunk at a time. */

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { WriteOptions } from '../../device/block-device.js';
 import { MemoryDevice } from '../../device/memory-device.js';
 import { IscsiServer, type IscsiServerOptions } from './iscsi-server.js';
 import { TargetTable, targetNameOf, type ExportedVolume } from './target-table.js';
@@ -117,4 +118,50 @@ describe('IscsiServer', () => {
     const read = (await b.command(Buffer.from([0x28, 0, 0, 0, 0, 8, 0, 0, 8, 0]), { readLength: 4096 })) as CommandResult;
     expect(read.data.equals(Buffer.alloc(4096))).toBe(true);
   });
+
+  it('lends a WRITE\'s data buffer again only once the device write has settled, and data stays intact', async () => {
+    // A device that holds the first write and remembers the memory and first byte of every
+    // write it gets (a command's data reaches it in pieces of the LU's maximum transfer).
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const seen: Array<{ data: Buffer; memory: ArrayBufferLike; fill: number }> = [];
+    class RecordingDevice extends MemoryDevice {
+      override async write(offset: number, data: Buffer, options?: WriteOptions): Promise<void> {
+        seen.push({ data, memory: data.buffer, fill: data[0]! });
+        if (seen.length === 1) await held;
+        return super.write(offset, data, options);
+      }
+    }
+    const device = new RecordingDevice({ size: 8 * 1024 * 1024 });
+    const { address } = await portal({}, [{ name: 'rec', volumeId: '00000000-0000-4000-8000-000000000002', device, access: {}, reservationStatePath: '/nonexistent/pr2.json' }]);
+    const target = 'iqn.2026-11.dev.tidegate:rec';
+    const a = await RawIscsiClient.connect(address);
+    await a.loginOk({ targetName: target, initiatorName: 'iqn.2026-11.dev.tidegate.test:a', isid: Buffer.from('80000000a00a', 'hex') });
+    const b = await RawIscsiClient.connect(address);
+    await b.loginOk({ targetName: target, initiatorName: 'iqn.2026-11.dev.tidegate.test:b', isid: Buffer.from('80000000b00b', 'hex') });
+    // 256 KiB (512 blocks of 512 bytes) at `lba`: more than the immediate data, so several PDUs.
+    const KiB256 = 256 * 1024;
+    const cdb10 = (opcode: number, lba: number) => Buffer.from([opcode, 0, 0, 0, lba >> 8, lba & 0xff, 0, 2, 0, 0]);
+    const write = (c: RawIscsiClient, lba: number, fill: number) => c.command(cdb10(0x2a, lba), { dataOut: Buffer.alloc(KiB256, fill) }) as Promise<CommandResult>;
+    const first = write(a, 0, 0xa1);
+    await waitFor(() => seen.length === 1);
+    expect((await write(b, 512, 0xb2)).status).toBe(0);
+    expect((await write(b, 1024, 0xc3)).status).toBe(0);
+    // The pool lent the second write's buffer again to the third, never the held one's.
+    const memoryOf = (fill: number) => new Set(seen.filter((w) => w.fill === fill).map((w) => w.memory));
+    expect([...memoryOf(0xc3)]).toEqual([...memoryOf(0xb2)]);
+    expect(memoryOf(0xb2).has(seen[0]!.memory)).toBe(false);
+    expect(seen[0]!.data.equals(Buffer.alloc(seen[0]!.data.length, 0xa1))).toBe(true);
+    release();
+    expect((await first).status).toBe(0);
+    for (const [lba, fill] of [[0, 0xa1], [512, 0xb2], [1024, 0xc3]] as const) {
+      const r = (await b.command(cdb10(0x28, lba), { readLength: KiB256 })) as CommandResult;
+      expect(r.data.equals(Buffer.alloc(KiB256, fill))).toBe(true);
+    }
+  });
 });
+
+async function waitFor(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+  if (!cond()) throw new Error('timed out');
+}

@@ -2,6 +2,7 @@ import type { AddressInfo, Server, Socket } from 'node:net';
 import { listenTcp } from '../common/listen-tcp.js';
 import { silentLogger, type Logger } from '../nbd/logger.js';
 import type { ConnectionContext, ConnectionLimits, IscsiCounters } from './connection/connection-context.js';
+import { WriteBufferPool } from './connection/write-buffer-pool.js';
 import { IscsiConnection } from './connection/iscsi-connection.js';
 import { ChapChallengeRegistry, LoginNegotiator } from './login/index.js';
 import type { ResetKind } from './scsi/scsi-contract.js';
@@ -71,6 +72,7 @@ export class IscsiServer {
       relativeTargetPortId: 1,
       limits,
       logger: this.logger,
+      writeBuffers: new WriteBufferPool(),
       newNegotiator: () => new LoginNegotiator({ targetPortalGroupTag: portalGroupTag, lookupTarget: (name) => targets.lookup(name)?.access, chapRegistry }),
       portals: (address, port) => [`${address.includes(':') ? `[${address}]` : address}:${port},${portalGroupTag}`],
       reset: (target, kind, by) => this.reset(target, kind, by),

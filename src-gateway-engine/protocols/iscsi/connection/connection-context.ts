@@ -1,4 +1,5 @@
 import type { Logger } from '../../nbd/logger.js';
+import type { WriteBufferPool } from './write-buffer-pool.js';
 import type { LoginNegotiator } from '../login/index.js';
 import type { IscsiSession } from '../session/iscsi-session.js';
 import type { SessionRegistry } from '../session/session-registry.js';
@@ -35,6 +36,8 @@ export interface ConnectionContext {
   readonly relativeTargetPortId: number;
   readonly limits: ConnectionLimits;
   readonly logger: Logger;
+  /** Buffers for the Data-Out of WRITE commands, shared by every connection of the server. */
+  readonly writeBuffers: WriteBufferPool;
   /** A login negotiator for one new connection. */
   newNegotiator(): LoginNegotiator;
   /** Portals to report in SendTargets, as `address:port,tpgt`. */

@@ -305,7 +305,10 @@ export class IscsiConnection {
     }
     let task: ScsiTask;
     try {
-      task = new ScsiTask(itt, pdu.word24, decodeLun(pdu.lunField), lunField, cdb, edtl, isWrite, flags & 0x07, pdu.data, (flags & 0x80) !== 0, session.params, () => this.allocateTtt());
+      // A WRITE's data only goes to the device, which lets go of it once its write settles:
+      // its buffer can be lent from the pool and given back when the command is done.
+      const allocate = isWrite && isTransferLengthWrite(cdb) ? this.ctx.writeBuffers.lend : Buffer.allocUnsafe;
+      task = new ScsiTask(itt, pdu.word24, decodeLun(pdu.lunField), lunField, cdb, edtl, isWrite, flags & 0x07, pdu.segment, (flags & 0x80) !== 0, session.params, () => this.allocateTtt(), allocate);
     } catch (err) {
       if (err instanceof DataOutError) throw new ProtocolError(err.message, RejectReason.ProtocolError, pdu.bhs);
       throw err;
@@ -325,7 +328,7 @@ export class IscsiConnection {
       return;
     }
     try {
-      task.acceptDataOut(pdu.word20, pdu.word(36), pdu.word(40), pdu.data, pdu.final);
+      task.acceptDataOut(pdu.word20, pdu.word(36), pdu.word(40), pdu.segment, pdu.final);
     } catch (err) {
       if (!(err instanceof DataOutError)) throw err;
       // With ErrorRecoveryLevel 0 a broken data sequence cannot be repaired: the command fails
@@ -418,6 +421,9 @@ export class IscsiConnection {
     })()
       .catch((err: unknown) => this.fail(err))
       .finally(() => {
+        // The logical unit is done with the data (a WRITE's device write has settled).
+        const lent = task.allocatedBuffer;
+        if (lent !== undefined) this.ctx.writeBuffers.giveBack(lent);
         this.running.delete(task.itt);
         if (this.tasks.get(task.itt) === task) this.tasks.delete(task.itt);
         session.activeCommands--;

@@ -80,6 +80,23 @@ describe('PduReader', () => {
     }
   });
 
+  it('hands over a data segment that spans chunks as views of them, never copied, from tryNext and next', async () => {
+    const data = Buffer.from(Array.from({ length: 6000 }, (_, i) => i & 0xff));
+    const bytes = frame({ data, dataDigest: true, tag: 5 });
+    for (const sync of [true, false]) {
+      const { input, r } = reader({ dataDigest: true });
+      const chunks = [bytes.subarray(0, 2000), Buffer.from(bytes.subarray(2000, 4000)), Buffer.from(bytes.subarray(4000))];
+      const pending = sync ? undefined : r.next();
+      for (const c of chunks) input.push(c);
+      const pdu = sync ? r.tryNext()! : await pending!;
+      expect(Array.isArray(pdu.segment)).toBe(true);
+      const views = pdu.segment as Buffer[];
+      expect(views.map((v) => v.buffer)).toEqual(chunks.map((c) => c.buffer));
+      expect(Buffer.concat(views).equals(data)).toBe(true);
+      expect(pdu.data.equals(data)).toBe(true);
+    }
+  });
+
   it('reads the AHS and strips the data padding', async () => {
     const ahs = Buffer.from([0, 5, 1, 0, 1, 2, 3, 4, 5, 0, 0, 0]);
     const { input, r } = reader();

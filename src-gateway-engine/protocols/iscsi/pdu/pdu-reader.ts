@@ -1,5 +1,6 @@
 import type { ReceiveBuffer } from '../../common/receive-buffer.js';
 import { crc32c } from './crc32c.js';
+import { segmentCrc32c, type DataSegment } from './data-segment.js';
 import { BHS_LENGTH } from './opcodes.js';
 import { paddedLength, Pdu } from './pdu.js';
 
@@ -52,11 +53,15 @@ export class PduReader {
       if (input.take(4).readUInt32LE(0) !== expected) throw new PduFramingError('header-digest', 'header digest mismatch');
     }
     if (dataLength === 0) return new Pdu(bhs, ahs, EMPTY);
-    const padded = input.take(paddedLength(dataLength));
-    if (this.dataDigest && input.take(4).readUInt32LE(0) !== crc32c(padded)) {
-      throw new PduFramingError('data-digest', 'data digest mismatch', Buffer.from(bhs));
-    }
-    return new Pdu(bhs, ahs, padded.subarray(0, dataLength));
+    const data = input.takeViews(dataLength);
+    const pad = paddedLength(dataLength) - dataLength;
+    const padding = pad > 0 ? input.take(pad) : EMPTY;
+    if (this.dataDigest) this.checkDataDigest(bhs, data, padding, input.take(4).readUInt32LE(0));
+    return new Pdu(bhs, ahs, data);
+  }
+
+  private checkDataDigest(bhs: Buffer, data: DataSegment, padding: Buffer, digest: number): void {
+    if (digest !== crc32c(padding, segmentCrc32c(data))) throw new PduFramingError('data-digest', 'data digest mismatch', Buffer.from(bhs));
   }
 
   async next(): Promise<Pdu> {
@@ -74,11 +79,10 @@ export class PduReader {
       throw new PduFramingError('too-long', `data segment of ${dataLength} bytes exceeds MaxRecvDataSegmentLength ${this.maxDataSegmentLength}`, Buffer.from(bhs));
     }
     if (dataLength === 0) return new Pdu(bhs, ahs, EMPTY);
-    const padded = await input.readExact(paddedLength(dataLength));
-    if (this.dataDigest) {
-      const digest = (await input.readExact(4)).readUInt32LE(0);
-      if (digest !== crc32c(padded)) throw new PduFramingError('data-digest', 'data digest mismatch', Buffer.from(bhs));
-    }
-    return new Pdu(bhs, ahs, padded.subarray(0, dataLength));
+    const data = await input.readViews(dataLength);
+    const pad = paddedLength(dataLength) - dataLength;
+    const padding = pad > 0 ? await input.readExact(pad) : EMPTY;
+    if (this.dataDigest) this.checkDataDigest(bhs, data, padding, (await input.readExact(4)).readUInt32LE(0));
+    return new Pdu(bhs, ahs, data);
   }
 }

@@ -1,3 +1,4 @@
+import { joinSegment, type DataSegment } from './data-segment.js';
 import { BHS_LENGTH, FINAL_BIT, IMMEDIATE_BIT } from './opcodes.js';
 
 /**
@@ -6,11 +7,19 @@ import { BHS_LENGTH, FINAL_BIT, IMMEDIATE_BIT } from './opcodes.js';
  * in place; big-endian throughout (RFC 7143 §11.2).
  */
 export class Pdu {
+  private joined: Buffer | undefined;
+
   constructor(
     readonly bhs: Buffer,
     readonly ahs: Buffer,
-    readonly data: Buffer,
+    /** The data segment as received (views of the socket's chunks, never copied). */
+    readonly segment: DataSegment,
   ) {}
+
+  /** The data segment as one buffer (joined on first use when it spans chunks). */
+  get data(): Buffer {
+    return (this.joined ??= joinSegment(this.segment));
+  }
 
   get opcode(): number {
     return this.bhs[0]! & 0x3f;

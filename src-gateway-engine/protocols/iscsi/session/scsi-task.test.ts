@@ -40,6 +40,29 @@ describe('ScsiTask data-out assembly', () => {
     expect(t.dataOut.equals(whole)).toBe(true);
   });
 
+  it('copies data that came in pieces straight into one buffer from its allocator, and reports that buffer', () => {
+    const whole = Buffer.from(Array.from({ length: 8192 }, (_, i) => (i * 7) & 0xff));
+    const lent: Buffer[] = [];
+    const allocate = (n: number): Buffer => {
+      const b = Buffer.alloc(n, 0xee);
+      lent.push(b);
+      return b;
+    };
+    const l: DataOutLimits = { immediateData: true, initialR2T: true, firstBurstLength: 65536, maxBurstLength: 262144, maxOutstandingR2T: 1 };
+    const t = new ScsiTask(1, 1, 0, LUN, CDB, 8192, true, 1, [whole.subarray(0, 100), whole.subarray(100, 1000)], true, l, () => 5, allocate);
+    const [r2t] = t.nextR2Ts();
+    t.acceptDataOut(r2t!.ttt, 0, 1000, [whole.subarray(1000, 5000), whole.subarray(5000, 8192)], true);
+    expect(t.complete).toBe(true);
+    expect(t.dataOut.equals(whole)).toBe(true);
+    expect(lent).toHaveLength(1);
+    expect(t.allocatedBuffer).toBe(lent[0]);
+    // A whole write in one PDU's single chunk keeps that buffer: nothing was allocated.
+    const single = new ScsiTask(2, 2, 0, LUN, CDB, 4096, true, 1, whole.subarray(0, 4096), true, l, () => 6, allocate);
+    expect(single.dataOut.buffer).toBe(whole.buffer);
+    expect(single.allocatedBuffer).toBeUndefined();
+    expect(lent).toHaveLength(1);
+  });
+
   it('takes unsolicited Data-Out up to FirstBurstLength when InitialR2T=No', () => {
     const whole = Buffer.alloc(8192, 3);
     const t = task(8192, whole.subarray(0, 1024), false, { initialR2T: false, firstBurstLength: 4096 });

@@ -1,3 +1,4 @@
+import { copySegment, segmentLength, type DataSegment } from '../pdu/data-segment.js';
 import { RESERVED_TAG } from '../pdu/opcodes.js';
 
 /** A protocol violation in a Data-Out sequence; the connection answers with a Reject and drops. */
@@ -37,12 +38,15 @@ export interface R2TRequest {
 /**
  * One SCSI command's life on the transport: receive its Data-Out (immediate, unsolicited,
  * then solicited in R2T bursts, in order — DataPDUInOrder and DataSequenceInOrder are Yes),
- * then run, then answer. The data lands in one buffer of exactly EDTL bytes; when the whole
- * write came as immediate data that buffer is the PDU's own (no copy).
+ * then run, then answer. The data lands in one buffer of exactly EDTL bytes, from
+ * `allocate` (the connection lends pooled ones), each PDU's data copied into it once; when
+ * the whole write came in one PDU's single chunk that buffer is the PDU's own (no copy).
  */
 export class ScsiTask {
   private buffer: Buffer | undefined;
-  private readonly immediate: Buffer;
+  /** The buffer came from `allocate` (not a PDU's own). */
+  private allocated = false;
+  private readonly immediate: DataSegment;
   private readonly wanted: number;
   private received = 0;
   /** End of the unsolicited part (immediate + unsolicited Data-Out). */
@@ -69,33 +73,42 @@ export class ScsiTask {
     readonly edtl: number,
     readonly isWrite: boolean,
     readonly taskAttribute: number,
-    immediate: Buffer,
+    immediate: DataSegment,
     /** F bit of the command PDU: no unsolicited Data-Out follows. */
     finalBit: boolean,
     private readonly limits: DataOutLimits,
     private readonly allocateTtt: () => number,
+    /** Where the buffer for data in several pieces comes from (its content is overwritten). */
+    private readonly allocate: (bytes: number) => Buffer = Buffer.allocUnsafe,
   ) {
     const wanted = isWrite ? edtl : 0;
-    if (immediate.length > wanted) throw new DataOutError(`immediate data of ${immediate.length} bytes exceeds the expected data transfer length ${wanted}`);
-    if (immediate.length > 0 && !limits.immediateData) throw new DataOutError('immediate data sent although ImmediateData=No');
-    if (immediate.length > limits.firstBurstLength) throw new DataOutError('immediate data exceeds FirstBurstLength');
+    const immediateLength = segmentLength(immediate);
+    if (immediateLength > wanted) throw new DataOutError(`immediate data of ${immediateLength} bytes exceeds the expected data transfer length ${wanted}`);
+    if (immediateLength > 0 && !limits.immediateData) throw new DataOutError('immediate data sent although ImmediateData=No');
+    if (immediateLength > limits.firstBurstLength) throw new DataOutError('immediate data exceeds FirstBurstLength');
     this.immediate = immediate;
     this.wanted = wanted;
-    if (immediate.length === wanted) this.buffer = immediate;
-    this.received = immediate.length;
-    this.unsolicitedEnd = limits.initialR2T ? immediate.length : Math.min(wanted, limits.firstBurstLength);
+    if (immediateLength === wanted && Buffer.isBuffer(immediate)) this.buffer = immediate;
+    this.received = immediateLength;
+    this.unsolicitedEnd = limits.initialR2T ? immediateLength : Math.min(wanted, limits.firstBurstLength);
     // With F set on the command no unsolicited Data-Out follows; R2Ts start where the data ends.
-    this.unsolicitedDone = finalBit || this.unsolicitedEnd === immediate.length;
-    this.nextR2TOffset = immediate.length;
+    this.unsolicitedDone = finalBit || this.unsolicitedEnd === immediateLength;
+    this.nextR2TOffset = immediateLength;
   }
 
   /** Data-Out collected (length = EDTL of the write direction); allocated when the first Data-Out PDU arrives. */
   get dataOut(): Buffer {
     if (this.buffer === undefined) {
-      this.buffer = Buffer.allocUnsafe(this.wanted);
-      this.immediate.copy(this.buffer, 0);
+      this.buffer = this.allocate(this.wanted);
+      this.allocated = true;
+      copySegment(this.immediate, this.buffer, 0);
     }
     return this.buffer;
+  }
+
+  /** The buffer `allocate` gave this task, if it needed one (to hand back once nothing reads it). */
+  get allocatedBuffer(): Buffer | undefined {
+    return this.allocated ? this.buffer : undefined;
   }
 
   /** Every byte of Data-Out arrived. */
@@ -109,17 +122,18 @@ export class ScsiTask {
   }
 
   /** Accept one Data-Out PDU; throws DataOutError on a sequence or offset violation. */
-  acceptDataOut(ttt: number, dataSN: number, offset: number, data: Buffer, final: boolean): void {
+  acceptDataOut(ttt: number, dataSN: number, offset: number, data: DataSegment, final: boolean): void {
+    const length = segmentLength(data);
     if (ttt === RESERVED_TAG) {
       if (this.unsolicitedDone) throw new DataOutError('unsolicited Data-Out after the unsolicited burst ended');
       if (dataSN !== this.unsolicitedNextDataSN) throw new DataOutError(`Data-Out DataSN ${dataSN}, expected ${this.unsolicitedNextDataSN}`);
-      if (offset !== this.received || offset + data.length > this.unsolicitedEnd) {
-        throw new DataOutError(`unsolicited Data-Out at offset ${offset} (+${data.length}) outside the expected range`);
+      if (offset !== this.received || offset + length > this.unsolicitedEnd) {
+        throw new DataOutError(`unsolicited Data-Out at offset ${offset} (+${length}) outside the expected range`);
       }
       // One Data-Out carrying the whole write (the usual small write): keep its buffer, no copy.
-      if (this.buffer === undefined && offset === 0 && data.length === this.wanted) this.buffer = data;
-      else data.copy(this.dataOut, offset);
-      this.received += data.length;
+      if (this.buffer === undefined && offset === 0 && length === this.wanted && Buffer.isBuffer(data)) this.buffer = data;
+      else copySegment(data, this.dataOut, offset);
+      this.received += length;
       this.unsolicitedNextDataSN++;
       if (final || this.received === this.unsolicitedEnd) this.unsolicitedDone = true;
       if (this.unsolicitedDone) this.nextR2TOffset = Math.max(this.nextR2TOffset, this.received);
@@ -128,13 +142,13 @@ export class ScsiTask {
     const r2t = this.open?.get(ttt);
     if (r2t === undefined) throw new DataOutError(`Data-Out for unknown target transfer tag 0x${ttt.toString(16)}`);
     if (dataSN !== r2t.nextDataSN) throw new DataOutError(`Data-Out DataSN ${dataSN}, expected ${r2t.nextDataSN}`);
-    if (offset !== r2t.offset + r2t.received || r2t.received + data.length > r2t.length) {
-      throw new DataOutError(`Data-Out at offset ${offset} (+${data.length}) outside its R2T (${r2t.offset}+${r2t.length})`);
+    if (offset !== r2t.offset + r2t.received || r2t.received + length > r2t.length) {
+      throw new DataOutError(`Data-Out at offset ${offset} (+${length}) outside its R2T (${r2t.offset}+${r2t.length})`);
     }
-    data.copy(this.dataOut, offset);
-    r2t.received += data.length;
+    copySegment(data, this.dataOut, offset);
+    r2t.received += length;
     r2t.nextDataSN++;
-    this.received += data.length;
+    this.received += length;
     if (r2t.received === r2t.length) {
       if (!final) throw new DataOutError('the last Data-Out of a burst lacks the F bit');
       this.open!.delete(ttt);

@@ -1,6 +1,7 @@
 /**
- * Large buffers handed out again instead of allocated anew: for the upload path's per-second
- * churn of big buffers (each sealed write-log segment read back, each data object's body).
+ * Large buffers handed out again instead of allocated anew, for paths that churn through
+ * big buffers: the upload (each sealed write-log segment read back, each data object's
+ * body) and the iSCSI target (the Data-Out of each large write, assembled in one buffer).
  *
  * Why: every large Buffer counts as V8 external memory, and enough of it allocated starts a
  * full mark-compact. Under random writes the upload's fresh buffers (a segment of up to
@@ -8,8 +9,8 @@
  * pause of milliseconds to tens of milliseconds for every command.
  *
  * A buffer may only be given back once nobody reads or writes it any more (the store has
- * it, the cache has copied it); giving back a buffer twice, or one the pool did not lend, is
- * ignored rather than letting two users share memory.
+ * it, the cache has copied it, the device write has settled); giving back a buffer twice, or
+ * one the pool did not lend, is ignored rather than letting two users share memory.
  */
 export class BufferPool {
   /** Whole free buffers, ready to lend. */
