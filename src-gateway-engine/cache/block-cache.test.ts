@@ -120,6 +120,27 @@ describe('LRU eviction', () => {
     for (const k of fresh) expect(await c.get('v', k)).toEqual(block('v', k));
   });
 
+  it('a put of many blocks lands in a stretch freed together with one write, even after scattered frees', async () => {
+    // A large overwrite frees one stretch of slots; small random writes then free scattered
+    // ones further on. Free slots are taken in file order, so the next warm fills the stretch
+    // (one pwrite) instead of the most recently freed scattered slots first (one pwrite each).
+    const file = new MemoryDataFile();
+    const c = await openCache(1024, { openDataFile: file.opener() });
+    const all = Array.from({ length: 1024 }, (_, k) => k);
+    expect(await c.putBlocks('v', all, Buffer.concat(all.map((k) => block('v', k))))).toBe(true);
+    for (let k = 256; k < 512; k++) c.invalidate('v', k); // the large overwrite
+    for (const k of [700, 1000, 900, 610, 800]) c.invalidate('v', k); // scattered, freed last
+    const warm = Array.from({ length: 256 }, (_, k) => 5000 + k);
+    let writes = 0;
+    file.beforeIo = async (kind) => {
+      if (kind === 'write') writes++;
+    };
+    expect(await c.putBlocks('v', warm, Buffer.concat(warm.map((k) => block('v', k))))).toBe(true);
+    expect(writes).toBe(1);
+    for (const k of warm) expect(await c.get('v', k)).toEqual(block('v', k));
+    expect(c.stats().evictions).toBe(0);
+  });
+
   it('reuses freed slots before evicting', async () => {
     const c = await openCache(2);
     await c.put('v', 1, block('v', 1));

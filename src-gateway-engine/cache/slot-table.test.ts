@@ -26,6 +26,15 @@ describe('SlotTable', () => {
     expect([t.cleanCount, t.dirtyCount, t.writingCount]).toEqual([4, 0, 0]);
   });
 
+  it('hands out freed slots in file order from where the last one was taken, wrapping around', () => {
+    const t = new SlotTable(80);
+    for (let i = 0; i < 80; i++) t.reserveFree();
+    for (const s of [70, 5, 40, 33, 34, 35, 64]) t.free(s);
+    expect([t.reserveFree(), t.reserveFree(), t.reserveFree()]).toEqual([5, 33, 34]);
+    t.free(2); // behind the cursor: taken after the wrap
+    expect([t.reserveFree(), t.reserveFree(), t.reserveFree(), t.reserveFree(), t.reserveFree(), t.reserveFree()]).toEqual([35, 40, 64, 70, 2, -1]);
+  });
+
   it('bumps the generation on every transition and reuses freed slots first', () => {
     const t = new SlotTable(8);
     const s = t.reserveFree();

@@ -5,8 +5,14 @@
  * block-cache.ts; this file only keeps the bookkeeping consistent (counts, links, gens).
  *
  * Arrays grow by doubling up to `slotCount`, so a large, mostly empty cache costs little.
- * Slots are handed out from the free list first, then from the never-used tail
+ * Slots are handed out from the FREE ones first, then from the never-used tail
  * (`highWater`), which keeps the sparse data file as small as the working set.
+ *
+ * FREE slots are found in a bitmap by a cursor that moves forward through the file
+ * (next fit), not taken from a most-recently-freed stack: a put of many blocks then gets
+ * the freed slots in file order, so wherever a stretch was freed together (a large
+ * overwrite, a deleted volume) its blocks land in it again and are written with one pwrite,
+ * instead of the stack handing out slots freed one by one by small random writes first.
  *
  * `slotCount` changes at runtime (`grow`, `shrink`). Slots at or beyond it are never handed
  * out and never join the free list; after a shrink `highWater` may stay above it while writes
@@ -37,14 +43,18 @@ export class SlotTable {
   vol: Uint32Array;
   /** Block index of the key held (CLEAN/DIRTY only); exact up to 2^53. */
   block: Float64Array;
-  /** LRU links (CLEAN slots); `next` doubles as the free-list link (FREE slots). */
+  /** LRU links (CLEAN slots). */
   private prev: Int32Array;
   private next: Int32Array;
+  /** One bit per FREE slot that may be handed out (below both highWater and slotCount). */
+  private freeBits: Uint32Array;
+  private freeCount = 0;
+  /** Where the search for the next FREE slot starts. */
+  private cursor = 0;
 
   private length: number;
   private lruHead = NONE; // most recently used
   private lruTail = NONE; // least recently used
-  private freeHead = NONE;
   private highWater = 0; // slots >= highWater have never been handed out
 
   cleanCount = 0;
@@ -60,6 +70,7 @@ export class SlotTable {
     this.block = new Float64Array(this.length);
     this.prev = new Int32Array(this.length);
     this.next = new Int32Array(this.length);
+    this.freeBits = new Uint32Array(bitmapWords(this.length));
   }
 
   /** Number of slots the cache may use. */
@@ -77,12 +88,7 @@ export class SlotTable {
     const old = this.count;
     if (n <= old) return;
     this.count = n;
-    for (let s = Math.min(this.highWater, n) - 1; s >= old; s--) {
-      if (this.state[s] === SlotState.Free) {
-        this.next[s] = this.freeHead;
-        this.freeHead = s;
-      }
-    }
+    for (let s = old; s < Math.min(this.highWater, n); s++) if (this.state[s] === SlotState.Free) this.markFree(s);
   }
 
   /**
@@ -92,19 +98,10 @@ export class SlotTable {
    */
   shrink(n: number): void {
     if (n >= this.count) return;
+    const old = this.count;
     this.count = n;
-    let kept = NONE;
-    for (let s = this.freeHead; s !== NONE; ) {
-      const after = this.next[s]!;
-      if (s < n) {
-        if (kept === NONE) this.freeHead = s;
-        else this.next[kept] = s;
-        kept = s;
-      }
-      s = after;
-    }
-    if (kept === NONE) this.freeHead = NONE;
-    else this.next[kept] = NONE;
+    for (let s = n; s < Math.min(this.highWater, old); s++) if (this.isMarkedFree(s)) this.unmarkFree(s);
+    if (this.cursor >= n) this.cursor = 0;
   }
 
   /** True while slots at or beyond `from` are still being written (after a shrink). */
@@ -120,9 +117,10 @@ export class SlotTable {
 
   /** A FREE (or never-used) slot moved to WRITING, or -1 when there is none. Never evicts. */
   reserveFree(): number {
-    let s = this.freeHead;
+    let s = this.freeCount > 0 ? this.nextMarkedFree() : NONE;
     if (s !== NONE) {
-      this.freeHead = this.next[s]!;
+      this.unmarkFree(s);
+      this.cursor = s + 1;
     } else if (this.highWater < this.slotCount) {
       s = this.highWater++;
       this.ensureLength(this.highWater);
@@ -207,8 +205,7 @@ export class SlotTable {
     this.state[s] = SlotState.Free;
     this.gen[s] = (this.gen[s]! + 1) >>> 0;
     if (s >= this.count) return; // beyond the end after a shrink: never handed out again
-    this.next[s] = this.freeHead;
-    this.freeHead = s;
+    this.markFree(s);
   }
 
   /** A CLEAN slot was read: move it to the MRU end. No-op for other states. */
@@ -250,15 +247,40 @@ export class SlotTable {
     return true;
   }
 
-  /** Thread the FREE slots below the high-water mark onto the free list (after restoring). */
+  /** Mark the FREE slots below the high-water mark as available (after restoring). */
   finishRestore(): void {
-    this.freeHead = NONE;
-    for (let s = this.highWater - 1; s >= 0; s--) {
-      if (this.state[s] === SlotState.Free) {
-        this.next[s] = this.freeHead;
-        this.freeHead = s;
-      }
-    }
+    this.freeBits.fill(0);
+    this.freeCount = 0;
+    this.cursor = 0;
+    for (let s = 0; s < this.highWater; s++) if (this.state[s] === SlotState.Free) this.markFree(s);
+  }
+
+  private markFree(s: number): void {
+    this.freeBits[s >>> 5]! |= 1 << (s & 31);
+    this.freeCount++;
+  }
+
+  private unmarkFree(s: number): void {
+    this.freeBits[s >>> 5]! &= ~(1 << (s & 31));
+    this.freeCount--;
+  }
+
+  private isMarkedFree(s: number): boolean {
+    return (this.freeBits[s >>> 5]! & (1 << (s & 31))) !== 0;
+  }
+
+  /** The first marked slot at or after the cursor, wrapping around; the caller checked freeCount > 0. */
+  private nextMarkedFree(): number {
+    const bits = this.freeBits;
+    const words = bitmapWords(Math.min(this.highWater, this.count));
+    const start = this.cursor >>> 5;
+    // The cursor's own word, without the slots before the cursor; then the words after it;
+    // then, wrapping, every word from the start (the cursor's word again, whole).
+    let w = start < words ? bits[start]! & (~0 << (this.cursor & 31)) : 0;
+    if (w !== 0) return (start << 5) + lowestBit(w);
+    for (let i = start + 1; i < words; i++) if ((w = bits[i]!) !== 0) return (i << 5) + lowestBit(w);
+    for (let i = 0; i <= Math.min(start, words - 1); i++) if ((w = bits[i]!) !== 0) return (i << 5) + lowestBit(w);
+    return NONE;
   }
 
   private lruPushHead(s: number): void {
@@ -291,8 +313,18 @@ export class SlotTable {
     this.block = grow(this.block, new Float64Array(len));
     this.prev = grow(this.prev, new Int32Array(len));
     this.next = grow(this.next, new Int32Array(len));
+    this.freeBits = grow(this.freeBits, new Uint32Array(bitmapWords(len)));
     this.length = len;
   }
+}
+
+function bitmapWords(slots: number): number {
+  return (slots + 31) >>> 5;
+}
+
+/** Index of the lowest set bit of a non-zero 32-bit word. */
+function lowestBit(w: number): number {
+  return 31 - Math.clz32(w & -w);
 }
 
 function grow<T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(old: T, bigger: T): T {
