@@ -15,7 +15,7 @@
  * instead of the stack handing out slots freed one by one by small random writes first.
  *
  * `slotCount` changes at runtime (`grow`, `shrink`). Slots at or beyond it are never handed
- * out and never join the free list; after a shrink `highWater` may stay above it while writes
+ * out and never become available; after a shrink `highWater` may stay above it while writes
  * to such slots finish (no tail is handed out then).
  */
 
@@ -83,7 +83,7 @@ export class SlotTable {
     return this.highWater;
   }
 
-  /** Raise the number of usable slots to `n`; FREE slots that were beyond the old end join the free list. */
+  /** Raise the number of usable slots to `n`; FREE slots that were beyond the old end become available. */
   grow(n: number): void {
     const old = this.count;
     if (n <= old) return;
@@ -93,7 +93,7 @@ export class SlotTable {
 
   /**
    * Lower the number of usable slots to `n`. The caller has already freed every CLEAN and
-   * DIRTY slot at or beyond `n`; FREE ones there leave the free list, WRITING ones are freed
+   * DIRTY slot at or beyond `n`; FREE ones there stop being available, WRITING ones are freed
    * by `free()` when their writes end and are never handed out again.
    */
   shrink(n: number): void {
