@@ -586,10 +586,11 @@ describe('WriteLog fail-stop', () => {
     // The second record rolls over to the spare segment while it is still being made, and
     // the seal of the first fails: the writer is still waiting for the spare when we close.
     const writes = [0, 1, 2].map((b) => write(log, b, `w${b}`));
+    const settled = Promise.allSettled(writes); // every rejection is handled
     await expect(writes[1]).rejects.toMatchObject({ code: ErrorCode.VolumeFailed });
     await log.close();
     const atClose = await segFiles(dir);
-    await Promise.allSettled(writes);
+    await settled;
     await settle(50); // ~100 ms: time for a segment still being made to appear
     expect(await segFiles(dir)).toEqual(atClose);
   });
