@@ -316,8 +316,10 @@ export class BlockCache {
       throw new TidegateError(ErrorCode.InvalidArgument, `cache getRun: buffer too small for ${count} blocks`);
     }
     const blocks = this.closing ? undefined : this.volumes.get(volumeId)?.blocks;
-    let n = 0;
-    if (blocks !== undefined) while (n < count && blocks.has(firstBlock + n)) n++;
+    // The first block's slot is looked up once: most calls (random reads) are one block.
+    const first = blocks?.get(firstBlock);
+    let n = first === undefined ? 0 : 1;
+    while (n > 0 && n < count && blocks!.has(firstBlock + n)) n++;
     if (n === 0) {
       this.misses++;
       return 0;
@@ -325,7 +327,7 @@ export class BlockCache {
     const table = this.table;
     if (n === 1) {
       // One block (random reads): no stretch bookkeeping.
-      const s = blocks!.get(firstBlock)!;
+      const s = first!;
       table.touch(s);
       const gen = table.gen[s]!;
       this.begin();
