@@ -19,6 +19,8 @@
  * to such slots finish (no tail is handed out then).
  */
 
+import { grown } from '../memory/typed-arrays.js';
+
 /** Slot states (see the block-state table in block-cache.ts). */
 export const SlotState = {
   Free: 0,
@@ -307,13 +309,13 @@ export class SlotTable {
     let len = this.length === 0 ? INITIAL_LENGTH : this.length;
     while (len < needed) len *= 2;
     len = Math.min(len, this.slotCount);
-    this.state = grow(this.state, new Uint8Array(len));
-    this.gen = grow(this.gen, new Uint32Array(len));
-    this.vol = grow(this.vol, new Uint32Array(len));
-    this.block = grow(this.block, new Float64Array(len));
-    this.prev = grow(this.prev, new Int32Array(len));
-    this.next = grow(this.next, new Int32Array(len));
-    this.freeBits = grow(this.freeBits, new Uint32Array(bitmapWords(len)));
+    this.state = grown(this.state, new Uint8Array(len));
+    this.gen = grown(this.gen, new Uint32Array(len));
+    this.vol = grown(this.vol, new Uint32Array(len));
+    this.block = grown(this.block, new Float64Array(len));
+    this.prev = grown(this.prev, new Int32Array(len));
+    this.next = grown(this.next, new Int32Array(len));
+    this.freeBits = grown(this.freeBits, new Uint32Array(bitmapWords(len)));
     this.length = len;
   }
 }
@@ -325,9 +327,4 @@ function bitmapWords(slots: number): number {
 /** Index of the lowest set bit of a non-zero 32-bit word. */
 function lowestBit(w: number): number {
   return 31 - Math.clz32(w & -w);
-}
-
-function grow<T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(old: T, bigger: T): T {
-  bigger.set(old as never);
-  return bigger;
 }

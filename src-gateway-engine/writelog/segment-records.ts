@@ -1,3 +1,4 @@
+import { grown } from '../memory/typed-arrays.js';
 import { RecordKind } from './write-log-format.js';
 
 /** One record as the log knows it: where its data sits in which segment. */
@@ -84,8 +85,3 @@ export class SegmentRecords {
 }
 
 const INITIAL_CAPACITY = 1024;
-
-function grown<T extends Float64Array | Uint8Array | Uint32Array>(old: T, into: T): T {
-  into.set(old);
-  return into;
-}
