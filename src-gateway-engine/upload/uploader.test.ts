@@ -43,7 +43,12 @@ interface Rig {
   host: UploaderHost & { committed: VolumeHead[]; fatal: TidegateError[] };
 }
 
-async function makeRig(faults: ConstructorParameters<typeof FaultInjectingStore>[1] = {}, seed = 1, existing?: { base: LocalFolderStore; logDir: string }): Promise<Rig> {
+async function makeRig(
+  faults: ConstructorParameters<typeof FaultInjectingStore>[1] = {},
+  seed = 1,
+  existing?: { base: LocalFolderStore; logDir: string },
+  opts: Partial<UploaderOptions> = {},
+): Promise<Rig> {
   const base = existing?.base ?? new LocalFolderStore(join(await tmp.make(), 'bucket'));
   await base.ensureBucket();
   const audit = new CoreAuditStore(base);
@@ -71,7 +76,7 @@ async function makeRig(faults: ConstructorParameters<typeof FaultInjectingStore>
     onFatal: (e: TidegateError) => fatal.push(e),
     onWarning: () => undefined,
   };
-  const uploader = new Uploader(log, remote, host, OPTS);
+  const uploader = new Uploader(log, remote, host, { ...OPTS, ...opts });
   cleanups.push(async () => {
     await uploader.stop();
     await log.close();
@@ -269,5 +274,56 @@ describe('Uploader buffer reuse', () => {
     expect(sharedWithHeld).toBe(0);
     for (const k of kept) expect(k.body.equals(k.copy)).toBe(true);
     await expectRemoteMatches(rig.base, model, rig.log.lastSequence);
+  });
+});
+
+describe('Uploader wake-ups', () => {
+  // The idle loop polls once a minute here: anything that happens sooner was woken by a write.
+  const SLEEPY: Partial<UploaderOptions> = { idlePollMs: 60_000 };
+
+  async function writeBlocks(rig: Rig, n: number): Promise<void> {
+    for (let i = 0; i < n; i++) {
+      await rig.log.append(RecordKind.Write, i * BLOCK_SIZE, BLOCK_SIZE, taggedBlock(`w${i}`), false);
+      rig.uploader.noteWrite();
+    }
+  }
+
+  it('the first write after a quiet spell starts the seal clock: a lone write is uploaded after the seal interval', async () => {
+    const rig = await makeRig({}, 1, undefined, { ...SLEEPY, sealIntervalMs: 30 });
+    rig.uploader.start();
+    await settle(); // the loop is asleep
+    await writeBlocks(rig, 1);
+    await waitUntil(() => rig.host.committed.length > 0, 5_000, 'the write was uploaded');
+    expect(rig.remote.head.lastSeq).toBe(1);
+  });
+
+  it('a segment the log sealed by itself (full) is packed on the next write, not at the next poll', async () => {
+    const rig = await makeRig({}, 1, undefined, { ...SLEEPY, sealIntervalMs: 60_000 });
+    rig.uploader.start();
+    await settle();
+    // Six records fill a segment; the seventh opens the next one, sealing the full one.
+    await writeBlocks(rig, 7);
+    await waitUntil(() => rig.log.sealedSegments.length > 0, 5_000, 'the full segment was sealed');
+    await writeBlocks(rig, 1);
+    await waitUntil(() => rig.host.committed.length > 0, 5_000, 'the sealed segment was uploaded');
+    expect(rig.remote.head.lastSeq).toBe(6);
+  });
+
+  it('writes while the seal clock runs leave the loop asleep', async () => {
+    const rig = await makeRig({}, 1, undefined, { ...SLEEPY, sealIntervalMs: 60_000 });
+    let sleeps = 0;
+    const loop = rig.uploader as unknown as { sleep(ms: number): Promise<void> };
+    const sleep = loop.sleep.bind(loop);
+    loop.sleep = (ms) => {
+      sleeps++;
+      return sleep(ms);
+    };
+    rig.uploader.start();
+    await settle();
+    await writeBlocks(rig, 5); // stays in the open segment
+    await settle();
+    // Asleep at start, then woken once by the first write (which started the clock).
+    expect(sleeps).toBe(2);
+    expect(rig.host.committed).toEqual([]);
   });
 });

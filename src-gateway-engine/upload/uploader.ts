@@ -27,6 +27,9 @@ const POOL_IDLE_MS = 10_000;
 /** Room for an object's header and its last record beyond objectBytes, so most bodies fit a pooled buffer. */
 const BODY_HEADROOM_BYTES = 1024 * 1024;
 
+/** How often an idle loop looks for work nobody woke it for (a segment sealed with no write after it, log failure). */
+const IDLE_POLL_MS = 200;
+
 /** Refusals in a row after which `waitForCommit` callers are told instead of left waiting. */
 const REFUSALS_BEFORE_FAILING_WAITERS = 5;
 
@@ -40,6 +43,8 @@ export interface UploaderOptions {
   sealIntervalMs: number;
   /** Write a block-map checkpoint once this many objects follow the last one. */
   checkpointEveryObjects: number;
+  /** Idle loop's polling period (default 200 ms); tests set it long to see what wakes the loop. */
+  idlePollMs?: number;
 }
 
 export interface UploaderHost {
@@ -159,9 +164,25 @@ export class Uploader {
     return this.log.usedBytes;
   }
 
-  /** Nudge the loop (a write arrived, or a sync was asked for). */
+  /** Nudge the loop (a sync was asked for). */
   poke(): void {
     this.wake?.();
+  }
+
+  /**
+   * A write reached the log. The sleeping loop is woken only when that gives it something to
+   * do: the first write since it last looked starts the seal clock, and a segment the log
+   * sealed by itself (full) is waiting to be packed. Waking it for every other write only
+   * re-armed its timer, a cost every small write paid.
+   */
+  noteWrite(): void {
+    if (this.wake === undefined) return; // busy: it looks at the log again before it sleeps
+    if (this.unsealedSince === undefined || this.hasSegmentToPack()) this.wake();
+  }
+
+  private hasSegmentToPack(): boolean {
+    const sealed = this.log.sealedSegments;
+    return sealed.length > 0 && sealed[sealed.length - 1]!.segmentNo > this.lastPackedSegment;
   }
 
   /**
@@ -223,7 +244,10 @@ export class Uploader {
     } else {
       this.unsealedSince = undefined;
     }
-    await this.sleep(Math.min(this.opts.sealIntervalMs, 200));
+    const poll = this.opts.idlePollMs ?? IDLE_POLL_MS;
+    // Writes do not wake the loop once the clock runs (noteWrite): sleep until the seal is due.
+    const sealDue = this.unsealedSince === undefined ? poll : this.unsealedSince + this.opts.sealIntervalMs - Date.now();
+    await this.sleep(Math.max(1, Math.min(sealDue, poll)));
   }
 
   private async packSegment(segmentNo: number): Promise<void> {

@@ -320,7 +320,7 @@ export class Volume implements BlockDevice {
         if (recKind === RecordKind.Write) await this.primary.write(alignedOffset, payload!);
         else await this.primary.zero(alignedOffset, alignedLength);
       }
-      this.uploader.poke();
+      this.uploader.noteWrite();
     } catch (err) {
       if (hasCode(err, ErrorCode.VolumeFailed)) this.failStop(err);
       throw err;
