@@ -447,6 +447,7 @@ export class Volume implements BlockDevice {
     for (const { header } of objects) {
       for (const e of header.extents) if (e.kind === ExtentKind.Data) for (let k = 0; k < e.blockCount; k++) touched.push(e.firstBlock + k);
     }
+    let invalidated = false;
     try {
       // Zero extents (as the map applies them): a block they cover reads as zeroes now, so no
       // cached copy of older data may survive them.
@@ -455,15 +456,18 @@ export class Volume implements BlockDevice {
           for (const e of header.extents) if (e.kind === ExtentKind.Zero) await this.cache.invalidateRange(volumeId, e.firstBlock, e.blockCount);
         }
       }
+      invalidated = true;
     } finally {
       // Always: the log segments behind these entries are released next, and reads must
       // then go to the map (the store) rather than to a deleted segment — or, until the warm
-      // below lands, to the object bodies still in hand.
-      if (this.cache && !this.closed && !this.failed) for (const { header, body } of objects) this.warming.set(header.objNo, body);
+      // below lands, to the object bodies still in hand. If the cache failed above, nothing
+      // is warmed and the bodies go back at once (the blocks are read from the store).
+      const warm = invalidated && this.cache !== undefined && !this.closed && !this.failed;
+      if (warm) for (const { header, body } of objects) this.warming.set(header.objNo, body);
       this.overlay.commitThrough(head.lastSeq, touched);
+      if (warm) void this.warmCache(objects);
+      else for (const o of objects) this.doneWithBody(o);
     }
-    if (this.cache && !this.closed && !this.failed) void this.warmCache(objects);
-    else for (const o of objects) this.doneWithBody(o);
   }
 
   /** Nothing reads a committed object's body any more: forget it and hand it back for reuse. */
