@@ -9,7 +9,7 @@ import type { VolumeHead } from '../remote/volume-head.js';
 import { CoreAuditStore } from '../test/support/core-audit-store.js';
 import { CoreTempDirs, settle, taggedBlock, waitUntil } from '../test/support/core-temp-dirs.js';
 import { prng } from '../test/support/seeded-prng.js';
-import { WriteLog } from '../writelog/write-log.js';
+import { WriteLog, type WriteLogOptions } from '../writelog/write-log.js';
 import { RECORD_HEADER_BYTES, RecordKind, SEGMENT_HEADER_BYTES } from '../writelog/write-log-format.js';
 import { Uploader, type CommittedObject, type UploaderHost, type UploaderOptions } from './uploader.js';
 
@@ -48,6 +48,7 @@ async function makeRig(
   seed = 1,
   existing?: { base: LocalFolderStore; logDir: string },
   opts: Partial<UploaderOptions> = {},
+  logOptions: Partial<WriteLogOptions> = {},
 ): Promise<Rig> {
   const base = existing?.base ?? new LocalFolderStore(join(await tmp.make(), 'bucket'));
   await base.ensureBucket();
@@ -63,6 +64,7 @@ async function makeRig(
     segmentBytes: SEGMENT_HEADER_BYTES + 6 * REC,
     syncPolicy: 'flush',
     afterSeq: remote.head.lastSeq,
+    ...logOptions,
   });
   const committed: VolumeHead[] = [];
   const fatal: TidegateError[] = [];
@@ -228,6 +230,27 @@ describe('Uploader over a faulty store', () => {
     ]);
     expect(rig.remote.head.lastSeq).toBe(5);
     expect(outcome).toBe('committed');
+  });
+
+  it('waitForCommit of a record the log then refused (disk full) answers once the newest record is committed', async () => {
+    let full = false;
+    const rig = await makeRig({}, 1, undefined, {}, { faults: { failCreate: () => full } });
+    rig.uploader.start();
+    await writeWorkload(rig.log, 3, 5);
+    await rig.uploader.waitForCommit(rig.log.lastSequence);
+    // From now on no segment can be made. The next record still lands in the spare segment
+    // prepared earlier; sealing that one (its commit) leaves the record after it nowhere to go.
+    full = true;
+    await rig.log.append(RecordKind.Write, BLOCK_SIZE, BLOCK_SIZE, taggedBlock('last'), false);
+    await rig.uploader.waitForCommit(rig.log.lastSequence);
+    // A sync asked for while the refused record is pending waits for its number...
+    const refused = rig.log.append(RecordKind.Write, 0, BLOCK_SIZE, taggedBlock('refused'), false);
+    const waiting = rig.uploader.waitForCommit(rig.log.lastSequence);
+    await expect(refused).rejects.toMatchObject({ code: ErrorCode.NoSpace });
+    // ...which the log gave back: the sync is answered by the head holding every record.
+    const head = await waiting;
+    expect(head.lastSeq).toBe(rig.log.lastSequence);
+    expect(rig.host.fatal).toEqual([]);
   });
 
   it('waitForCommit of an already committed seq answers at once with the current head', async () => {

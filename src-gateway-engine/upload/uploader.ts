@@ -223,8 +223,23 @@ export class Uploader {
     }
   }
 
+  /**
+   * Resolve the waiters `head` covers. A waiter may wait for a sequence number the log gave
+   * back (appends refused for a full disk): what it can wait for is the log's newest record.
+   */
+  private resolveCommitWaiters(head: VolumeHead): void {
+    if (this.commitWaiters.length === 0) return;
+    const newest = this.log.lastSequence;
+    this.commitWaiters = this.commitWaiters.filter((w) => {
+      if (Math.min(w.seq, newest) > head.lastSeq) return true;
+      w.resolve(head);
+      return false;
+    });
+  }
+
   /** Nothing sealed to pack: seal the open segment once it has waited long enough. */
   private async idleStep(): Promise<void> {
+    this.resolveCommitWaiters(this.remote.head);
     if (Date.now() - this.lastPackedAt >= POOL_IDLE_MS) {
       this.segmentBuffers.drain();
       this.bodyBuffers.drain();
@@ -349,11 +364,7 @@ export class Uploader {
         this.queue.splice(0, n);
         this.stats.lastCommitAt = head.committedAt;
         // The recovery point exists now, whatever happens to the local work below.
-        this.commitWaiters = this.commitWaiters.filter((w) => {
-          if (w.seq > head.lastSeq) return true;
-          w.resolve(head);
-          return false;
-        });
+        this.resolveCommitWaiters(head);
         await this.host.onCommitted(
           head,
           batch.map((q) => ({ header: q.header, body: q.body, release: () => this.bodyBuffers.giveBack(q.body) })),

@@ -8,7 +8,7 @@ import { RemoteVolume } from '../remote/remote-volume.js';
 import { ErrorCode, TidegateError } from '../errors/index.js';
 import { CoreTempDirs, settle, taggedBlock, waitUntil } from '../test/support/core-temp-dirs.js';
 import { prng } from '../test/support/seeded-prng.js';
-import { WriteLog } from '../writelog/write-log.js';
+import { WriteLog, type WriteLogFaults } from '../writelog/write-log.js';
 import { RECORD_HEADER_BYTES, SEGMENT_HEADER_BYTES } from '../writelog/write-log-format.js';
 import { PrimaryDisk } from './primary-disk.js';
 import { RangeLock } from './range-lock.js';
@@ -94,7 +94,7 @@ interface Opened {
   primaryPath: string | undefined;
 }
 
-async function openVolume(store: ObjectStore, logDir: string, mode: 'cached' | 'stored', primaryPath?: string): Promise<Opened> {
+async function openVolume(store: ObjectStore, logDir: string, mode: 'cached' | 'stored', primaryPath?: string, logFaults?: WriteLogFaults): Promise<Opened> {
   const remote = await RemoteVolume.open(store, 'v', 'gw-1');
   const { log, replayed } = await WriteLog.open({
     dir: logDir,
@@ -102,6 +102,7 @@ async function openVolume(store: ObjectStore, logDir: string, mode: 'cached' | '
     segmentBytes: SEGMENT_HEADER_BYTES + 16 * REC,
     syncPolicy: 'flush',
     afterSeq: remote.head.lastSeq,
+    faults: logFaults,
   });
   let cache: GatedCache | undefined;
   if (mode === 'cached') {
@@ -124,13 +125,13 @@ async function openVolume(store: ObjectStore, logDir: string, mode: 'cached' | '
   return { volume, cache, primaryPath };
 }
 
-async function freshVolume(mode: 'cached' | 'stored') {
+async function freshVolume(mode: 'cached' | 'stored', logFaults?: WriteLogFaults) {
   const store = new LocalFolderStore(join(await tmp.make(), 'bucket'));
   await store.ensureBucket();
   await RemoteVolume.create(store, 'v', SIZE, mode, 'gw-1');
   const logDir = await tmp.make();
   const primaryPath = mode === 'stored' ? join(await tmp.make(), 'disk.img') : undefined;
-  const o = await openVolume(store, logDir, mode, primaryPath);
+  const o = await openVolume(store, logDir, mode, primaryPath, logFaults);
   return { ...o, store, logDir };
 }
 
@@ -369,6 +370,17 @@ describe('Volume races found by these tests', () => {
     await waitCached(cache!, id, 3);
     expect(await cache!.inner.get(id, 3)).toEqual(data.subarray(BLOCK_SIZE, 2 * BLOCK_SIZE));
     expect(await volume.read(2 * BLOCK_SIZE, 3 * BLOCK_SIZE)).toEqual(data);
+  });
+
+  it('cached: a full write-log disk refuses the write with NO_SPACE; the volume keeps serving, and writes again once space is freed', async () => {
+    let full = true;
+    const { volume } = await freshVolume('cached', { failCreate: () => full });
+    await expect(volume.write(0, taggedBlock('refused'))).rejects.toMatchObject({ code: ErrorCode.NoSpace });
+    expect(await volume.read(0, BLOCK_SIZE)).toEqual(Buffer.alloc(BLOCK_SIZE)); // nothing of it is visible
+    full = false;
+    await volume.write(0, taggedBlock('ok'));
+    await volume.sync();
+    expect(await volume.read(0, BLOCK_SIZE)).toEqual(taggedBlock('ok'));
   });
 
   it('cached: a cache that fails during a commit keeps no object body in hand; reads come from the store', async () => {

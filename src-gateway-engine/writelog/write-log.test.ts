@@ -580,6 +580,52 @@ describe('WriteLog fail-stop', () => {
     await expect(write(log, 3, 'd')).rejects.toMatchObject({ code: ErrorCode.VolumeFailed });
   });
 
+  it('a full disk when a new segment is needed refuses those writes with NO_SPACE, without stopping the log or leaving a gap', async () => {
+    const dir = await tmp.make();
+    let full = true;
+    const warnings: string[] = [];
+    const { log } = await openLog(dir, {
+      segmentBytes: SEGMENT_HEADER_BYTES + 2 * REC,
+      faults: { failCreate: () => full },
+      onWarning: (msg) => warnings.push(msg),
+    });
+    // The very first segment cannot be made: refused, numbered as if it never happened.
+    await expect(write(log, 0, 'refused-1')).rejects.toMatchObject({ code: ErrorCode.NoSpace });
+    expect(log.failed).toBeUndefined();
+    expect(log.nextSequence).toBe(1);
+    expect(await segFiles(dir)).toEqual([]); // no half-made segment left behind
+    full = false;
+    const acked: Array<{ seq: number; tag: string }> = [];
+    for (const tag of ['a', 'b']) acked.push({ seq: (await write(log, acked.length, tag)).seq, tag });
+    // The disk fills up: the first rollover to a segment made (or prepared) while it is full
+    // refuses the write that needs it, whichever of the next few that is.
+    full = true;
+    let refused = 0;
+    for (let i = 0; i < 6 && refused === 0; i++) {
+      const tag = `c${i}`;
+      try {
+        acked.push({ seq: (await write(log, acked.length, tag)).seq, tag });
+      } catch (err) {
+        expect(err).toMatchObject({ code: ErrorCode.NoSpace });
+        refused++;
+      }
+    }
+    expect(refused).toBe(1);
+    expect(log.failed).toBeUndefined();
+    full = false; // space freed: writing goes on, numbered right after the last acknowledged
+    const next = await write(log, acked.length, 'after');
+    expect(next.seq).toBe(acked[acked.length - 1]!.seq + 1);
+    acked.push({ seq: next.seq, tag: 'after' });
+    await log.sync();
+    await log.close();
+    expect(warnings.some((w) => w.includes('disk full'))).toBe(true);
+    // Replay finds exactly the acknowledged writes, in order, and discards nothing.
+    const again = await openLog(dir);
+    expect(again.discardedBytes).toBe(0);
+    expect(again.replayed.map((r) => r.seq)).toEqual(acked.map((a) => a.seq));
+    expect(again.replayed.map((r) => r.seq)).toEqual(acked.map((_, i) => i + 1));
+  });
+
   it('closing a failed log waits for its writer: no segment file appears after close', async () => {
     const dir = await tmp.make();
     const { log } = await openLog(dir, { segmentBytes: SEGMENT_HEADER_BYTES + REC, faults: { failSync: () => true } });

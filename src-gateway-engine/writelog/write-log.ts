@@ -15,6 +15,8 @@
  *   discards everything after it (later segments too), so what survives is always a prefix.
  * - A failed write or fdatasync fail-stops the log (fsyncgate: the page cache can no longer be
  *   trusted): every pending and later append fails with VOLUME_FAILED until a restart replays.
+ * - A full disk when a new segment is needed is not a fail-stop (nothing written is at stake):
+ *   the appends waiting for it fail with NO_SPACE, and later appends try again.
  *
  * Segments: the open segment takes appends; at `segmentBytes` (or on `seal()`) it is fsynced,
  * closed and handed to the uploader. The next segment (prepared ahead of need) takes appends
@@ -59,6 +61,8 @@ export interface SealedSegment {
 export interface WriteLogFaults {
   failWrite?: () => boolean;
   failSync?: () => boolean;
+  /** The next segment file cannot be created: the disk is full (ENOSPC). */
+  failCreate?: () => boolean;
 }
 
 export interface WriteLogOptions {
@@ -488,10 +492,16 @@ export class WriteLog {
           if (previous) await previous.catch(() => undefined);
         }
         if (this.failure) return;
-        seg = await this.openNewSegment().catch((e) => {
-          this.fail(e, 'create segment');
+        let noSpace: unknown;
+        seg = await this.openNewSegment().catch((e: unknown) => {
+          if (isOutOfSpace(e)) noSpace = e;
+          else this.fail(e, 'create segment');
           return undefined;
         });
+        if (noSpace !== undefined) {
+          this.refuseForSpace(noSpace);
+          continue;
+        }
         if (!seg) return;
       }
       // Take records up to the segment's end; the rest waits for the next segment.
@@ -566,6 +576,26 @@ export class WriteLog {
     );
   }
 
+  /**
+   * No room on the disk for the next segment. The records waiting for it are refused with
+   * NO_SPACE and their sequence numbers given back: they were never written, and a gap in the
+   * numbers would end replay there. Nothing written is touched, so this is not a fail-stop:
+   * the next append tries a new segment again (once space is freed it succeeds).
+   */
+  private refuseForSpace(err: unknown): void {
+    const refused = this.pending.splice(0);
+    if (refused.length > 0) this.nextSeq = refused[0]!.record.seq;
+    for (const p of refused) this.pendingBytes -= p.header.length + (p.data?.length ?? 0);
+    const msg = err instanceof Error ? err.message : String(err);
+    const e = new TidegateError(
+      ErrorCode.NoSpace,
+      `write log: no space on the disk for a new segment in ${this.opts.dir} (${msg}); the write was not logged, acknowledged writes are safe — free space and write again`,
+      { cause: err },
+    );
+    this.opts.onWarning?.('write log: disk full, writes refused until a new segment can be created', { dir: this.opts.dir, refused: refused.length });
+    for (const p of refused) p.reject(e);
+  }
+
   private fail(err: unknown, what: string): void {
     if (this.failure) return;
     const msg = err instanceof Error ? err.message : String(err);
@@ -596,6 +626,7 @@ export class WriteLog {
     const path = join(this.opts.dir, segmentFileName(segmentNo));
     const fh = await open(path, 'wx');
     try {
+      if (this.opts.faults?.failCreate?.()) throw Object.assign(new Error('injected: no space left on device'), { code: 'ENOSPC' });
       const header = Buffer.alloc(SEGMENT_HEADER_BYTES);
       SEGMENT_SIGNATURE.copy(header, 0);
       header.writeUInt32LE(SEGMENT_FORMAT_VERSION, 8);
@@ -607,6 +638,8 @@ export class WriteLog {
       await fsyncDir(this.opts.dir);
     } catch (err) {
       await fh.close().catch(() => undefined);
+      // No half-made segment is left behind: the next one gets a new number.
+      await rm(path, { force: true }).catch(() => undefined);
       throw err;
     }
     return { segmentNo, fh, size: SEGMENT_HEADER_BYTES, firstSeq: 0, lastSeq: -1 };
@@ -827,4 +860,10 @@ export async function fsyncDir(dir: string): Promise<void> {
   } finally {
     await fh.close();
   }
+}
+
+/** A full disk (or quota): the one failure to create a segment that leaves the log usable. */
+function isOutOfSpace(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
