@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../errors/index.js';
-import { BlockMap, PAGE_BLOCKS, locationObject, locationOffset, packLocation } from './block-map.js';
+import { crc32 } from 'node:zlib';
+import { BlockMap, PAGE_BLOCKS, SPARSE_MAX, locationObject, locationOffset, packLocation } from './block-map.js';
+import { CHECKPOINT_SIGNATURE } from './remote-format.js';
 
 /** The model: block → packed location, absent = unmapped. */
 type Model = Map<number, number>;
@@ -168,15 +170,91 @@ describe('BlockMap pages and cost', () => {
     const scattered = new BlockMap();
     for (let p = 0; p < 256; p++) scattered.setRun(p * PAGE_BLOCKS + 3, 1, 7, p);
     expect(scattered.memoryBytes).toBeGreaterThan(seq.memoryBytes);
-    expect(scattered.memoryBytes).toBeLessThan(256 * 8 * 1024);
+    expect(scattered.memoryBytes).toBeLessThan(256 * 256);
+  });
+
+  it('random 4 KiB writes scattered over 32 TiB cost bytes per page, not a 6 KiB page each, in memory and in the checkpoint', () => {
+    const map = new BlockMap();
+    const model: Model = new Map();
+    let x = 12345;
+    const next = (): number => (x = (x * 1103515245 + 12345) % 2 ** 31);
+    for (let w = 0; w < 20_000; w++) {
+      const block = (next() * 4) % 2 ** 33; // somewhere in 32 TiB of 4 KiB blocks
+      map.setRun(block, 1, 1 + (w >> 11), w & 2047);
+      model.set(block, packLocation(1 + (w >> 11), w & 2047));
+    }
+    const pages = new Set([...model.keys()].map((b) => Math.floor(b / PAGE_BLOCKS)));
+    expect(pages.size).toBeGreaterThan(15_000);
+    expect(map.pageCount).toBe(pages.size);
+    expect(map.memoryBytes / map.pageCount).toBeLessThan(200);
+    const cp = map.serialize();
+    expect(cp.length / map.pageCount).toBeLessThan(20);
+    const back = BlockMap.deserialize(cp, 'cp');
+    for (const [b, loc] of model) expect(back.get(b)).toBe(loc);
+  });
+
+  it(`a page stays sparse up to ${SPARSE_MAX} mapped blocks, then becomes full, with the same mapping either way`, () => {
+    const map = new BlockMap();
+    const model: Model = new Map();
+    // Every other block of page 3, in a shuffled order, then overwrites and a clear in the middle.
+    const order = Array.from({ length: SPARSE_MAX }, (_, k) => (k * 37) % SPARSE_MAX);
+    for (const k of order) {
+      map.setRun(3 * PAGE_BLOCKS + 2 * k, 1, 9, k);
+      model.set(3 * PAGE_BLOCKS + 2 * k, packLocation(9, k));
+    }
+    const sparseBytes = map.memoryBytes;
+    expect(sparseBytes).toBeLessThan(2 * 1024);
+    map.setRun(3 * PAGE_BLOCKS + 10, 1, 11, 500); // an overwrite: still sparse
+    model.set(3 * PAGE_BLOCKS + 10, packLocation(11, 500));
+    expect(map.memoryBytes).toBe(sparseBytes);
+    map.clearRange(3 * PAGE_BLOCKS + 20, 40);
+    for (let b = 3 * PAGE_BLOCKS + 20; b < 3 * PAGE_BLOCKS + 60; b++) model.delete(b);
+    checkAgainst(map, model, 5 * PAGE_BLOCKS);
+    for (let k = 0; k < 40; k++) {
+      map.setRun(3 * PAGE_BLOCKS + 2 * k + 1, 1, 12, k); // odd blocks: past SPARSE_MAX on the way
+      model.set(3 * PAGE_BLOCKS + 2 * k + 1, packLocation(12, k));
+    }
+    expect(map.memoryBytes).toBeGreaterThan(6 * 1024);
+    checkAgainst(map, model, 5 * PAGE_BLOCKS);
+    const runs = [...map.mappedRuns()];
+    expect(runs.reduce((n, r) => n + r.count, 0)).toBe(model.size);
+  });
+
+  it('a version-1 checkpoint (full and linear pages only) still loads; its sparse-enough pages become sparse', () => {
+    const obj = new Uint32Array(PAGE_BLOCKS);
+    const off = new Uint16Array(PAGE_BLOCKS);
+    obj[5] = 77;
+    off[5] = 300;
+    const parts = [CHECKPOINT_SIGNATURE, u32(1), u32(2)];
+    parts.push(u32(0), Buffer.from([1]), u32(4), u16(0)); // page 0: linear, object 4
+    parts.push(u32(9), Buffer.from([0]), Buffer.from(obj.buffer), Buffer.from(off.buffer)); // page 9: full, one block
+    const body = Buffer.concat(parts);
+    const map = BlockMap.deserialize(Buffer.concat([body, u32(crc32(body))]), 'v1');
+    expect(map.get(7)).toBe(packLocation(4, 7));
+    expect(map.get(9 * PAGE_BLOCKS + 5)).toBe(packLocation(77, 300));
+    expect(map.get(9 * PAGE_BLOCKS + 6)).toBe(0);
+    expect(map.memoryBytes).toBeLessThan(1024);
   });
 });
+
+function u32(v: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(v >>> 0, 0);
+  return b;
+}
+
+function u16(v: number): Buffer {
+  const b = Buffer.alloc(2);
+  b.writeUInt16LE(v, 0);
+  return b;
+}
 
 describe('BlockMap checkpoint corruption', () => {
   function sample(): Buffer {
     const map = new BlockMap();
-    map.setRun(0, PAGE_BLOCKS, 2, 0);
-    map.setRun(5000, 17, 3, 40);
+    map.setRun(0, PAGE_BLOCKS, 2, 0); // linear
+    map.setRun(5000, 17, 3, 40); // sparse
+    map.setRun(9000, 300, 4, 0); // full
     return map.serialize();
   }
 

@@ -33,7 +33,8 @@ export type ExtentKind = (typeof ExtentKind)[keyof typeof ExtentKind];
 
 /** Block-map checkpoint: first 8 bytes. */
 export const CHECKPOINT_SIGNATURE = Buffer.from('TGMAP\r\n\x1a', 'latin1');
-export const CHECKPOINT_FORMAT_VERSION = 1;
+/** 2 added sparse pages (kind 2); version 1 checkpoints are still read. */
+export const CHECKPOINT_FORMAT_VERSION = 2;
 
 export const HEAD_FORMAT = 'tidegate-head';
 export const HEAD_FORMAT_VERSION = 1;
