@@ -510,7 +510,7 @@ export class WriteLog {
       let bytes = 0;
       while (this.pending.length > 0) {
         const p = this.pending[0]!;
-        const size = p.header.length + (p.data?.length ?? 0);
+        const size = pendingSize(p);
         if (batch.length > 0 && seg.size + bytes + size > this.opts.segmentBytes) break;
         this.pending.shift();
         p.record.segmentNo = seg.segmentNo;
@@ -585,7 +585,7 @@ export class WriteLog {
   private refuseForSpace(err: unknown): void {
     const refused = this.pending.splice(0);
     if (refused.length > 0) this.nextSeq = refused[0]!.record.seq;
-    for (const p of refused) this.pendingBytes -= p.header.length + (p.data?.length ?? 0);
+    for (const p of refused) this.pendingBytes -= pendingSize(p);
     const msg = err instanceof Error ? err.message : String(err);
     const e = new TidegateError(
       ErrorCode.NoSpace,
@@ -860,6 +860,11 @@ export async function fsyncDir(dir: string): Promise<void> {
   } finally {
     await fh.close();
   }
+}
+
+/** Bytes a pending record takes in the log (header and data), as counted in pendingBytes. */
+function pendingSize(p: Pending): number {
+  return p.header.length + (p.data?.length ?? 0);
 }
 
 /** A full disk (or quota): the one failure to create a segment that leaves the log usable. */
