@@ -21,9 +21,4 @@ export class WriteBufferPool {
   giveBack(buf: Buffer): void {
     this.pool.giveBack(buf);
   }
-
-  /** Bytes held in free buffers. */
-  get freeBytes(): number {
-    return this.pool.freeBytes;
-  }
 }
