@@ -37,6 +37,8 @@ export const ENGINE_DEFAULTS = Object.freeze({
     bandwidthBytesPerSec: 0,
     retryBaseMs: 200,
     retryMaxMs: 30_000,
+    // As long as the kernel lets a dirty page wait (vm.dirty_expire_centisecs).
+    deferWhileBusySeconds: 30,
   }),
   logLevel: 'info' as const,
   control: Object.freeze({

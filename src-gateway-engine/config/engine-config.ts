@@ -85,6 +85,11 @@ export interface UploadConfig {
   readonly retryBaseMs: number;
   /** Longest retry delay in ms; retries go on forever at this spacing (data is never dropped). */
   readonly retryMaxMs: number;
+  /**
+   * Longest a write waits for its upload while clients keep its volume busy (uploads yield to
+   * a burst of I/O; the write is durable in the log meanwhile), in seconds; 0 = never wait.
+   */
+  readonly deferWhileBusySeconds: number;
 }
 
 /**
@@ -170,6 +175,7 @@ export interface EngineConfigInput {
     bandwidthBytesPerSec?: SizeInput;
     retryBaseMs?: number;
     retryMaxMs?: number;
+    deferWhileBusySeconds?: number;
   };
   logLevel?: LogLevel;
   control?: {
@@ -258,13 +264,14 @@ export function validateEngineConfig(input: unknown): Readonly<EngineConfig> {
     v.fail('cache.capacityBytes', `must be at least cache.blockSize (${cache.blockSize})`, cache.capacityBytes);
   }
 
-  const upIn = v.section(root, 'upload', ['concurrency', 'objectBytes', 'bandwidthBytesPerSec', 'retryBaseMs', 'retryMaxMs']);
+  const upIn = v.section(root, 'upload', ['concurrency', 'objectBytes', 'bandwidthBytesPerSec', 'retryBaseMs', 'retryMaxMs', 'deferWhileBusySeconds']);
   const upload = {
     concurrency: v.int(upIn, 'upload', 'concurrency', d.upload.concurrency, 1, 64),
     objectBytes: v.size(upIn, 'upload', 'objectBytes', d.upload.objectBytes, { min: 1, max: MAX_OBJECT_BYTES }),
     bandwidthBytesPerSec: v.size(upIn, 'upload', 'bandwidthBytesPerSec', d.upload.bandwidthBytesPerSec, { min: 0 }),
     retryBaseMs: v.int(upIn, 'upload', 'retryBaseMs', d.upload.retryBaseMs, 1, 3_600_000),
     retryMaxMs: v.int(upIn, 'upload', 'retryMaxMs', d.upload.retryMaxMs, 1, 3_600_000),
+    deferWhileBusySeconds: v.int(upIn, 'upload', 'deferWhileBusySeconds', d.upload.deferWhileBusySeconds, 0, 3600),
   };
   if (upload.retryBaseMs !== undefined && upload.retryMaxMs !== undefined && upload.retryMaxMs < upload.retryBaseMs) {
     v.fail('upload.retryMaxMs', `must be at least upload.retryBaseMs (${upload.retryBaseMs})`, upload.retryMaxMs);

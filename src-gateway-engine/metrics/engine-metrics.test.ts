@@ -38,6 +38,8 @@ function volume(name: string, over: Partial<VolumeInfo['metrics']> = {}, state: 
       WriteLatencyP50Ms: 0,
       WriteLatencyP99Ms: 0,
       UploadRetries: 0,
+      UploadDeferring: false,
+      UploadDeferredSeconds: 0,
       LastUploadError: null,
       LastUploadErrorAt: null,
       ...over,
@@ -81,7 +83,7 @@ function status(volumes: VolumeInfo[]): EngineStatus {
 
 describe('engine metrics', () => {
   it('maps one status snapshot per scrape to the AWS-named metrics', () => {
-    let vols = [volume('vol1', { WriteBytes: 8192, QueuedWrites: 4096, TimeSinceLastRecoveryPoint: 12, CacheHitPercent: 75, ReadTime: 2, WriteLatencyP99Ms: 40 }), volume('vol2', {}, 'failed')];
+    let vols = [volume('vol1', { WriteBytes: 8192, QueuedWrites: 4096, TimeSinceLastRecoveryPoint: 12, CacheHitPercent: 75, ReadTime: 2, WriteLatencyP99Ms: 40, UploadDeferring: true, UploadDeferredSeconds: 9 }), volume('vol2', {}, 'failed')];
     let calls = 0;
     const reg = new MetricsRegistry();
     registerEngineMetrics(reg, () => {
@@ -99,6 +101,9 @@ describe('engine metrics', () => {
     expect(text).toContain('tidegate_queued_writes_bytes{volume="vol1"} 4096\n');
     expect(text).toContain('tidegate_time_since_last_recovery_point_seconds{volume="vol1"} 12\n');
     expect(text).toContain('tidegate_volume_failed{volume="vol2"} 1\n');
+    expect(text).toContain('tidegate_upload_deferring{volume="vol1"} 1\n');
+    expect(text).toContain('tidegate_upload_deferring{volume="vol2"} 0\n');
+    expect(text).toContain('tidegate_upload_deferred_seconds_total{volume="vol1"} 9\n');
     expect(text).toContain('tidegate_read_time_seconds_average{volume="vol1"} 0.002\n');
     expect(text).toContain('tidegate_write_latency_p99_seconds{volume="vol1"} 0.04\n');
     // A deleted volume's series disappear.

@@ -45,6 +45,12 @@ export function registerEngineMetrics(registry: MetricsRegistry, status: () => E
   const readOps = registry.counter({ name: 'tidegate_read_ops_total', help: 'Client read operations.', labelNames: ['volume'] });
   const writeOps = registry.counter({ name: 'tidegate_write_ops_total', help: 'Client write operations.', labelNames: ['volume'] });
   const retries = registry.counter({ name: 'tidegate_upload_retries_total', help: 'Object store upload retries.', labelNames: ['volume'] });
+  const deferring = registry.gauge({
+    name: 'tidegate_upload_deferring',
+    help: '1 while uploads wait for busy clients to quiet down (upload.deferWhileBusySeconds), else 0.',
+    labelNames: ['volume'],
+  });
+  const deferred = registry.counter({ name: 'tidegate_upload_deferred_seconds_total', help: 'Seconds uploads have waited for busy clients.', labelNames: ['volume'] });
   const failed = registry.gauge({
     name: 'tidegate_volume_failed',
     help: '1 when the volume has stopped (failed fsync, lost ownership, could not open), else 0.',
@@ -58,7 +64,7 @@ export function registerEngineMetrics(registry: MetricsRegistry, status: () => E
   const iscsiSessions = registry.gauge({ name: 'tidegate_iscsi_sessions', help: 'iSCSI sessions logged in to the volume\'s target.', labelNames: ['volume'] });
   const loginFailures = registry.counter({ name: 'tidegate_iscsi_login_failures_total', help: 'iSCSI logins refused (authentication, authorization, unknown target).' });
   const protocolErrors = registry.counter({ name: 'tidegate_iscsi_protocol_errors_total', help: 'iSCSI connections dropped for protocol errors (malformed PDUs, bad digests).' });
-  const perVolume = [iscsiSessions, cacheHit, queued, sinceRp, up, down, readBytes, writeBytes, readOps, writeOps, retries, failed, readAvg, writeAvg, readP99, writeP99];
+  const perVolume = [iscsiSessions, cacheHit, queued, sinceRp, up, down, readBytes, writeBytes, readOps, writeOps, retries, deferring, deferred, failed, readAvg, writeAvg, readP99, writeP99];
 
   registry.addCollector(() => {
     const s = status();
@@ -83,6 +89,8 @@ export function registerEngineMetrics(registry: MetricsRegistry, status: () => E
       readOps.labels(l).set(vm.ReadOps);
       writeOps.labels(l).set(vm.WriteOps);
       retries.labels(l).set(vm.UploadRetries);
+      deferring.labels(l).set(vm.UploadDeferring ? 1 : 0);
+      deferred.labels(l).set(vm.UploadDeferredSeconds);
       failed.labels(l).set(v.state === 'failed' ? 1 : 0);
       readAvg.labels(l).set(vm.ReadTime / 1000);
       writeAvg.labels(l).set(vm.WriteTime / 1000);

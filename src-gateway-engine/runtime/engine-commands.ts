@@ -81,6 +81,10 @@ export interface VolumeMetrics {
   WriteLatencyP50Ms: number;
   WriteLatencyP99Ms: number;
   UploadRetries: number;
+  /** Uploads are waiting while clients keep the volume busy (at most upload.deferWhileBusySeconds). */
+  UploadDeferring: boolean;
+  /** Seconds uploads have waited for busy clients since the volume opened. */
+  UploadDeferredSeconds: number;
   LastUploadError: string | null;
   LastUploadErrorAt: string | null;
 }

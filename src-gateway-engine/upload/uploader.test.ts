@@ -41,6 +41,8 @@ interface Rig {
   logDir: string;
   uploader: Uploader;
   host: UploaderHost & { committed: VolumeHead[]; fatal: TidegateError[] };
+  /** The volume's client load as the uploader sees it: while `busy`, every look sees a million more operations. */
+  load: { busy: boolean; ops: number };
 }
 
 async function makeRig(
@@ -68,6 +70,7 @@ async function makeRig(
   });
   const committed: VolumeHead[] = [];
   const fatal: TidegateError[] = [];
+  const load = { busy: false, ops: 0 };
   const host = {
     committed,
     fatal,
@@ -77,13 +80,17 @@ async function makeRig(
     beforeRelease: async () => undefined,
     onFatal: (e: TidegateError) => fatal.push(e),
     onWarning: () => undefined,
+    foregroundTotals: () => {
+      if (load.busy) load.ops += 1_000_000;
+      return { ops: load.ops, bytes: 0 };
+    },
   };
   const uploader = new Uploader(log, remote, host, { ...OPTS, ...opts });
   cleanups.push(async () => {
     await uploader.stop();
     await log.close();
   });
-  return { base, audit, faulty, store, remote, log, logDir, uploader, host };
+  return { base, audit, faulty, store, remote, log, logDir, uploader, host, load };
 }
 
 /** Random writes, trims and zeroes over 64 blocks; returns the model of what the volume holds. */
@@ -348,5 +355,111 @@ describe('Uploader wake-ups', () => {
     // Asleep at start, then woken once by the first write (which started the clock).
     expect(sleeps).toBe(2);
     expect(rig.host.committed).toEqual([]);
+  });
+});
+
+describe('Uploader deferring uploads while clients keep the volume busy', () => {
+  // Seal quickly, judge the load over 30 ms windows; deferring may last up to a minute.
+  const DEFER: Partial<UploaderOptions> = { sealIntervalMs: 10, deferWhileBusyMs: 60_000, foreground: { windowMs: 30 } };
+
+  async function writeBlocks(rig: Rig, n: number, tag = 'w'): Promise<void> {
+    for (let i = 0; i < n; i++) {
+      await rig.log.append(RecordKind.Write, i * BLOCK_SIZE, BLOCK_SIZE, taggedBlock(`${tag}${i}`), false);
+      rig.uploader.noteWrite();
+    }
+  }
+
+  /** Start the uploader, let its idle loop open a load window, then make the clients busy. */
+  async function startBusy(rig: Rig): Promise<void> {
+    rig.uploader.start();
+    await settle();
+    rig.load.busy = true;
+  }
+
+  it('packs nothing while the clients are busy, and uploads everything once they go quiet', async () => {
+    const rig = await makeRig({}, 1, undefined, DEFER);
+    await startBusy(rig);
+    await writeBlocks(rig, 20);
+    await waitUntil(() => rig.uploader.stats.deferring, 5_000, 'the uploader defers');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(rig.host.committed).toEqual([]);
+    expect(rig.uploader.stats.objectsUploaded).toBe(0);
+    rig.load.busy = false;
+    await waitUntil(() => rig.remote.head.lastSeq === 20, 5_000, 'everything was uploaded once the clients went quiet');
+    expect(rig.uploader.stats.deferring).toBe(false);
+    expect(rig.uploader.stats.deferredMs).toBeGreaterThanOrEqual(250);
+  });
+
+  it('a write waits at most deferWhileBusyMs: then uploads run while the clients stay busy', async () => {
+    const rig = await makeRig({}, 1, undefined, { ...DEFER, deferWhileBusyMs: 400 });
+    await startBusy(rig);
+    const t0 = Date.now();
+    await writeBlocks(rig, 20);
+    await waitUntil(() => rig.uploader.stats.deferring, 5_000, 'the uploader defers');
+    await waitUntil(() => rig.remote.head.lastSeq === 20, 5_000, 'the busy volume was uploaded after the limit');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
+    expect(rig.load.busy).toBe(true);
+  });
+
+  it('once uploads were forced, they run until everything is uploaded, not just the oldest writes', async () => {
+    // Each PUT takes 200 ms, so the first writes are still uploading when the newer ones come.
+    const rig = await makeRig({ latencyMs: 200 }, 1, undefined, { ...DEFER, deferWhileBusyMs: 200 });
+    await startBusy(rig);
+    await writeBlocks(rig, 14, 'a');
+    await waitUntil(() => rig.uploader.stats.inFlight > 0, 5_000, 'the oldest writes were forced out');
+    const deferredBefore = rig.uploader.stats.deferredMs;
+    expect(deferredBefore).toBeGreaterThan(0);
+    await writeBlocks(rig, 14, 'b');
+    // And more after the first commit, which left a backlog behind it.
+    await waitUntil(() => rig.host.committed.length > 0, 5_000, 'a first commit');
+    expect(rig.remote.head.lastSeq).toBeLessThan(28);
+    await writeBlocks(rig, 14, 'c');
+    await waitUntil(() => rig.remote.head.lastSeq === 42, 8_000, 'the newer writes were uploaded');
+    // The backlog never emptied, so the newer writes never waited for the clients.
+    expect(rig.uploader.stats.deferredMs).toBe(deferredBefore);
+    expect(rig.load.busy).toBe(true);
+  });
+
+  it('a sync (waitForCommit) is never deferred', async () => {
+    const rig = await makeRig({}, 1, undefined, DEFER);
+    await startBusy(rig);
+    await writeBlocks(rig, 20);
+    await waitUntil(() => rig.uploader.stats.deferring, 5_000, 'the uploader defers');
+    const head = await rig.uploader.waitForCommit(20);
+    expect(head.lastSeq).toBe(20);
+    expect(rig.load.busy).toBe(true);
+  });
+
+  it('never defers once the log is half full, so deferring cannot make writers wait for space', async () => {
+    // 64 records of room: 33 are over half.
+    const rig = await makeRig({}, 1, undefined, DEFER);
+    await startBusy(rig);
+    await writeBlocks(rig, 12);
+    await waitUntil(() => rig.uploader.stats.deferring, 5_000, 'the uploader defers');
+    expect(rig.log.usedBytes).toBeLessThan(rig.log.capacityBytes / 2);
+    await writeBlocks(rig, 24, 'more');
+    await waitUntil(() => rig.uploader.stats.objectsUploaded > 0, 5_000, 'uploads started at half full');
+    await waitUntil(() => rig.log.usedBytes < rig.log.capacityBytes / 2, 5_000, 'the log drained below half');
+    expect(rig.load.busy).toBe(true);
+  });
+
+  it('with deferWhileBusyMs 0 uploads never wait for the clients', async () => {
+    const rig = await makeRig({}, 1, undefined, { ...DEFER, deferWhileBusyMs: 0 });
+    await startBusy(rig);
+    await writeBlocks(rig, 20);
+    await waitUntil(() => rig.remote.head.lastSeq === 20, 5_000, 'uploaded while busy');
+    expect(rig.uploader.stats.deferredMs).toBe(0);
+  });
+
+  it('records found in the log at start (age unknown) are uploaded at once, busy or not', async () => {
+    const first = await makeRig({}, 1, undefined, DEFER);
+    await writeBlocks(first, 20);
+    await first.uploader.stop();
+    await first.log.close();
+    const rig = await makeRig({}, 1, { base: first.base, logDir: first.logDir }, DEFER);
+    await writeBlocks(rig, 3, 'new');
+    rig.load.busy = true;
+    rig.uploader.start();
+    await waitUntil(() => rig.remote.head.lastSeq >= 20, 5_000, 'the old records were uploaded while busy');
   });
 });

@@ -5,6 +5,14 @@
  *                  → once objects 1..k are all durable: commit head k (the recovery point)
  *                  → host applies them (map, cache, overlay) → log segments released
  *
+ * Deferring uploads: while the volume's clients keep it busy (ForegroundLoad), no new segment
+ * is packed, so a burst of I/O does not share the CPU and the disk with uploads — as the
+ * kernel lets dirty pages wait up to 30 s (dirty_expire_centisecs) before writing them back.
+ * The data is durable in the log meanwhile; only the recovery point ages. Deferring ends when
+ * the clients go quiet, when the oldest write not in a recovery point is `deferWhileBusyMs`
+ * old (then uploads run until everything is uploaded), when the log is half full, or when
+ * anyone waits for a recovery point (volume sync, snapshot). `deferWhileBusyMs` 0 = never.
+ *
  * A failed PUT is retried forever with backoff and jitter: data is never dropped, and the
  * status shows the error. Only fencing (another owner) stops it, and that fail-stops the
  * volume. The head never names an object that is not durable, so the store's committed
@@ -19,6 +27,7 @@ import type { VolumeHead } from '../remote/volume-head.js';
 import type { WriteLog } from '../writelog/write-log.js';
 import { BandwidthLimiter } from './bandwidth-limiter.js';
 import { BufferPool } from '../memory/buffer-pool.js';
+import { ForegroundLoad, type ForegroundTotals } from './foreground-load.js';
 import { packObjects } from './segment-packer.js';
 
 /** The pooled buffers are let go after this long with nothing to pack. */
@@ -29,6 +38,12 @@ const BODY_HEADROOM_BYTES = 1024 * 1024;
 
 /** How often an idle loop looks for work nobody woke it for (a segment sealed with no write after it, log failure). */
 const IDLE_POLL_MS = 200;
+
+/** How often a deferring loop looks again whether the clients are still busy. */
+const DEFER_POLL_MS = 100;
+
+/** Uploads are never deferred once the log is this full, so deferring cannot make writers wait for space. */
+const DEFER_MAX_LOG_FRACTION = 0.5;
 
 /** Refusals in a row after which `waitForCommit` callers are told instead of left waiting. */
 const REFUSALS_BEFORE_FAILING_WAITERS = 5;
@@ -45,6 +60,13 @@ export interface UploaderOptions {
   checkpointEveryObjects: number;
   /** Idle loop's polling period (default 200 ms); tests set it long to see what wakes the loop. */
   idlePollMs?: number;
+  /**
+   * Longest a write may wait for its upload while the clients keep the volume busy (see the
+   * file-top comment); 0 or absent = uploads never wait for the clients.
+   */
+  deferWhileBusyMs?: number;
+  /** How the volume's load is judged busy (tests). */
+  foreground?: ConstructorParameters<typeof ForegroundLoad>[1];
 }
 
 export interface UploaderHost {
@@ -55,6 +77,8 @@ export interface UploaderHost {
   /** The uploader cannot go on (fenced, failed log). */
   onFatal(err: TidegateError): void;
   onWarning(msg: string, fields: Record<string, unknown>): void;
+  /** The volume's client I/O so far: tells whether uploads should wait for a quieter moment. */
+  foregroundTotals(): ForegroundTotals;
 }
 
 /** An object a commit made part of the recovery point, as the host gets it. */
@@ -86,6 +110,10 @@ export interface UploaderStats {
   lastCommitAt: string | undefined;
   /** When the current run of failures began (ms since the epoch); undefined after any success. */
   failingSinceMs: number | undefined;
+  /** Uploads are waiting for the clients to quiet down (see the file-top comment). */
+  deferring: boolean;
+  /** Milliseconds spent deferring since start. */
+  deferredMs: number;
 }
 
 export class Uploader {
@@ -98,6 +126,8 @@ export class Uploader {
     lastErrorAt: undefined,
     lastCommitAt: undefined,
     failingSinceMs: undefined,
+    deferring: false,
+    deferredMs: 0,
   };
   readonly limiter: BandwidthLimiter;
   private readonly log: WriteLog;
@@ -127,6 +157,13 @@ export class Uploader {
   private fatal: TidegateError | undefined;
   /** Consecutive refusals (bucket gone, access denied); any successful PUT resets it. */
   private refusalStreak = 0;
+  private readonly foreground: ForegroundLoad;
+  /**
+   * When the oldest write not yet in a recovery point was made (ms since the epoch);
+   * undefined when everything is uploaded. 0 for records found in the log at start: their
+   * age is unknown, so they are never deferred.
+   */
+  private backlogSince: number | undefined;
 
   constructor(log: WriteLog, remote: RemoteVolume, host: UploaderHost, opts: UploaderOptions) {
     this.log = log;
@@ -137,6 +174,8 @@ export class Uploader {
     this.nextObjNo = remote.head.lastObjectNo + 1;
     // Enough for every object in flight plus those waiting to be committed and applied.
     this.bodyBuffers = new BufferPool(opts.concurrency + 2, opts.objectBytes + BODY_HEADROOM_BYTES);
+    this.foreground = new ForegroundLoad(() => host.foregroundTotals(), opts.foreground);
+    if (log.lastSequence > remote.head.lastSeq) this.backlogSince = 0;
   }
 
   /** Start draining. */
@@ -153,6 +192,7 @@ export class Uploader {
     this.wake?.();
     for (const w of this.slotWaiters.splice(0)) w();
     await this.loop;
+    this.stats.deferring = false;
     await Promise.all([...this.uploads]);
     await this.commitDone;
     const err = new TidegateError(ErrorCode.ShuttingDown, 'uploader stopped');
@@ -176,7 +216,9 @@ export class Uploader {
    * re-armed its timer, a cost every small write paid.
    */
   noteWrite(): void {
-    if (this.wake === undefined) return; // busy: it looks at the log again before it sleeps
+    this.backlogSince ??= Date.now();
+    // Busy, or deferring (it looks at the log again when it wakes by itself).
+    if (this.wake === undefined || this.stats.deferring) return;
     if (this.unsealedSince === undefined || this.hasSegmentToPack()) this.wake();
   }
 
@@ -205,8 +247,13 @@ export class Uploader {
     while (!this.stopped && !this.fatal) {
       try {
         const seg = this.log.sealedSegments.find((s) => s.segmentNo > this.lastPackedSegment);
+        this.stats.deferring = seg !== undefined && this.shouldDefer(Date.now());
         if (!seg) {
           await this.idleStep();
+          continue;
+        }
+        if (this.stats.deferring) {
+          await this.deferStep();
           continue;
         }
         await this.packSegment(seg.segmentNo);
@@ -237,9 +284,26 @@ export class Uploader {
     });
   }
 
+  /** Should the next segment wait for the clients to quiet down? See the file-top comment. */
+  private shouldDefer(now: number): boolean {
+    const limit = this.opts.deferWhileBusyMs ?? 0;
+    if (limit <= 0 || this.stopped || this.commitWaiters.length > 0) return false;
+    if (this.backlogSince === undefined || now - this.backlogSince >= limit) return false;
+    if (this.log.queuedWrites > 0 || this.log.usedBytes >= this.log.capacityBytes * DEFER_MAX_LOG_FRACTION) return false;
+    return this.foreground.busy(now);
+  }
+
+  private async deferStep(): Promise<void> {
+    const t0 = Date.now();
+    await this.sleep(DEFER_POLL_MS);
+    this.stats.deferredMs += Date.now() - t0;
+  }
+
   /** Nothing sealed to pack: seal the open segment once it has waited long enough. */
   private async idleStep(): Promise<void> {
     this.resolveCommitWaiters(this.remote.head);
+    // Keep the load's window fresh, so that a burst is seen before the first segment it fills is packed.
+    if ((this.opts.deferWhileBusyMs ?? 0) > 0) this.foreground.busy(Date.now());
     if (Date.now() - this.lastPackedAt >= POOL_IDLE_MS) {
       this.segmentBuffers.drain();
       this.bodyBuffers.drain();
@@ -365,6 +429,7 @@ export class Uploader {
         this.stats.lastCommitAt = head.committedAt;
         // The recovery point exists now, whatever happens to the local work below.
         this.resolveCommitWaiters(head);
+        if (head.lastSeq >= this.log.lastSequence) this.backlogSince = undefined;
         await this.host.onCommitted(
           head,
           batch.map((q) => ({ header: q.header, body: q.body, release: () => this.bodyBuffers.giveBack(q.body) })),

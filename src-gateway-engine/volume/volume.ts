@@ -123,6 +123,10 @@ export class Volume implements BlockDevice {
       },
       onFatal: (err) => this.failStop(err),
       onWarning: (msg, fields) => this.logger.warn(msg, { volume: this.name, ...fields }),
+      foregroundTotals: () => {
+        const c = this.counters;
+        return { ops: c.readOps + c.writeOps, bytes: c.readBytes + c.writeBytes };
+      },
     }, p.upload);
   }
 

@@ -3,7 +3,7 @@ import type { AppInfo, EngineStatus, GatewaySnapshot, MetricSample, StorageInfo,
 
 const GiB = 1024 ** 3;
 
-export function volumeFixture(name: string, patch: { state?: VolumeInfo['state']; QueuedWrites?: number; TimeSinceLastRecoveryPoint?: number; DirtyBytes?: number } = {}): VolumeInfo {
+export function volumeFixture(name: string, patch: { state?: VolumeInfo['state']; QueuedWrites?: number; TimeSinceLastRecoveryPoint?: number; DirtyBytes?: number; UploadDeferring?: boolean } = {}): VolumeInfo {
   return {
     name,
     volumeId: `vol-${name}`,
@@ -37,6 +37,8 @@ export function volumeFixture(name: string, patch: { state?: VolumeInfo['state']
       WriteLatencyP50Ms: 0,
       WriteLatencyP99Ms: 0,
       UploadRetries: 0,
+      UploadDeferring: patch.UploadDeferring ?? false,
+      UploadDeferredSeconds: 0,
       LastUploadError: null,
       LastUploadErrorAt: null,
     },

@@ -10,9 +10,10 @@ export function isFullyUploaded(v: VolumeInfo): boolean {
 export function UploadState({ volume }: { volume: VolumeInfo }) {
   const done = isFullyUploaded(volume);
   const q = volume.metrics.QueuedWrites;
+  const pending = q > 0 ? `${formatBytes(q)} to upload` : 'Recovery point pending';
   return (
     <span data-testid={`volume-upload-state-${volume.name}`} data-bytes={q} className={done ? 'upload-state upload-done' : 'upload-state upload-pending'}>
-      {done ? 'All data uploaded' : q > 0 ? `${formatBytes(q)} to upload` : 'Recovery point pending'}
+      {done ? 'All data uploaded' : volume.metrics.UploadDeferring ? `${pending} (waiting for clients to quiet down)` : pending}
     </span>
   );
 }

@@ -142,6 +142,12 @@ describe('VolumesPage', () => {
     expect((await screen.findByTestId('volume-upload-state-vol3')).textContent).toBe('Recovery point pending');
   });
 
+  it('says when uploads wait for busy clients', async () => {
+    const { api } = createFakeApi({ 'volumes.list': () => [volumeFixture('vol4', { QueuedWrites: 64 * 1024 ** 2, TimeSinceLastRecoveryPoint: 7, UploadDeferring: true })] });
+    renderWithBridge(<VolumesPage />, api);
+    expect((await screen.findByTestId('volume-upload-state-vol4')).textContent).toBe('64 MiB to upload (waiting for clients to quiet down)');
+  });
+
   it('shows an empty state and an error state', async () => {
     const empty = createFakeApi({ 'volumes.list': () => [] });
     renderWithBridge(<VolumesPage />, empty.api);
