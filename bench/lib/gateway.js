@@ -23,6 +23,8 @@ export async function startGateway(tag, opts = {}) {
   if (opts.store) args.push('--store', opts.store);
   if (opts.cacheSize) args.push('--cache-size', opts.cacheSize);
   if (opts.uploadBufferSize) args.push('--upload-buffer-size', opts.uploadBufferSize);
+  // e.g. 0: uploads share the cores with a burst instead of waiting for it (bench/README.md).
+  if (process.env.BENCH_UPLOAD_DEFER) args.push('--upload-defer', process.env.BENCH_UPLOAD_DEFER);
   args.push(...(opts.extraArgs ?? []));
   // Parts that do not measure iSCSI must not collide with a portal on the default port.
   if (!args.includes('--iscsi')) args.push('--iscsi', 'off');
