@@ -376,11 +376,17 @@ describe('Uploader deferring uploads while clients keep the volume busy', () => 
     rig.load.busy = true;
   }
 
-  it('packs nothing while the clients are busy, and uploads everything once they go quiet', async () => {
-    const rig = await makeRig({}, 1, undefined, DEFER);
+  /** A rig whose busy clients wrote `n` blocks, once its uploader defers them. */
+  async function deferringRig(n: number, opts: Partial<UploaderOptions> = {}): Promise<Rig> {
+    const rig = await makeRig({}, 1, undefined, { ...DEFER, ...opts });
     await startBusy(rig);
-    await writeBlocks(rig, 20);
+    await writeBlocks(rig, n);
     await waitUntil(() => rig.uploader.stats.deferring, 5_000, 'the uploader defers');
+    return rig;
+  }
+
+  it('packs nothing while the clients are busy, and uploads everything once they go quiet', async () => {
+    const rig = await deferringRig(20);
     await new Promise((r) => setTimeout(r, 300));
     expect(rig.host.committed).toEqual([]);
     expect(rig.uploader.stats.objectsUploaded).toBe(0);
@@ -391,11 +397,8 @@ describe('Uploader deferring uploads while clients keep the volume busy', () => 
   });
 
   it('a write waits at most deferWhileBusyMs: then uploads run while the clients stay busy', async () => {
-    const rig = await makeRig({}, 1, undefined, { ...DEFER, deferWhileBusyMs: 400 });
-    await startBusy(rig);
     const t0 = Date.now();
-    await writeBlocks(rig, 20);
-    await waitUntil(() => rig.uploader.stats.deferring, 5_000, 'the uploader defers');
+    const rig = await deferringRig(20, { deferWhileBusyMs: 400 });
     await waitUntil(() => rig.remote.head.lastSeq === 20, 5_000, 'the busy volume was uploaded after the limit');
     expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
     expect(rig.load.busy).toBe(true);
@@ -421,10 +424,7 @@ describe('Uploader deferring uploads while clients keep the volume busy', () => 
   });
 
   it('a sync (waitForCommit) is never deferred', async () => {
-    const rig = await makeRig({}, 1, undefined, DEFER);
-    await startBusy(rig);
-    await writeBlocks(rig, 20);
-    await waitUntil(() => rig.uploader.stats.deferring, 5_000, 'the uploader defers');
+    const rig = await deferringRig(20);
     const head = await rig.uploader.waitForCommit(20);
     expect(head.lastSeq).toBe(20);
     expect(rig.load.busy).toBe(true);
@@ -432,10 +432,7 @@ describe('Uploader deferring uploads while clients keep the volume busy', () => 
 
   it('never defers once the log is half full, so deferring cannot make writers wait for space', async () => {
     // 64 records of room: 33 are over half.
-    const rig = await makeRig({}, 1, undefined, DEFER);
-    await startBusy(rig);
-    await writeBlocks(rig, 12);
-    await waitUntil(() => rig.uploader.stats.deferring, 5_000, 'the uploader defers');
+    const rig = await deferringRig(12);
     expect(rig.log.usedBytes).toBeLessThan(rig.log.capacityBytes / 2);
     await writeBlocks(rig, 24, 'more');
     await waitUntil(() => rig.uploader.stats.objectsUploaded > 0, 5_000, 'uploads started at half full');
