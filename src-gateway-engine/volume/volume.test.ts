@@ -8,6 +8,7 @@ import { RemoteVolume } from '../remote/remote-volume.js';
 import { ErrorCode, TidegateError } from '../errors/index.js';
 import { CoreTempDirs, settle, taggedBlock, waitUntil } from '../test/support/core-temp-dirs.js';
 import { prng } from '../test/support/seeded-prng.js';
+import type { UploaderOptions } from '../upload/uploader.js';
 import { WriteLog, type WriteLogFaults } from '../writelog/write-log.js';
 import { RECORD_HEADER_BYTES, SEGMENT_HEADER_BYTES } from '../writelog/write-log-format.js';
 import { PrimaryDisk } from './primary-disk.js';
@@ -94,7 +95,14 @@ interface Opened {
   primaryPath: string | undefined;
 }
 
-async function openVolume(store: ObjectStore, logDir: string, mode: 'cached' | 'stored', primaryPath?: string, logFaults?: WriteLogFaults): Promise<Opened> {
+async function openVolume(
+  store: ObjectStore,
+  logDir: string,
+  mode: 'cached' | 'stored',
+  primaryPath?: string,
+  logFaults?: WriteLogFaults,
+  uploadOptions: Partial<UploaderOptions> = {},
+): Promise<Opened> {
   const remote = await RemoteVolume.open(store, 'v', 'gw-1');
   const { log, replayed } = await WriteLog.open({
     dir: logDir,
@@ -117,7 +125,7 @@ async function openVolume(store: ObjectStore, logDir: string, mode: 'cached' | '
     replayed,
     cache,
     primary,
-    upload: { concurrency: 3, objectBytes: 4 * BLOCK_SIZE, bandwidthBytesPerSec: 0, retryBaseMs: 1, retryMaxMs: 20, sealIntervalMs: 10, checkpointEveryObjects: 4 },
+    upload: { concurrency: 3, objectBytes: 4 * BLOCK_SIZE, bandwidthBytesPerSec: 0, retryBaseMs: 1, retryMaxMs: 20, sealIntervalMs: 10, checkpointEveryObjects: 4, ...uploadOptions },
     durableEveryWrite: false,
     logger: quietLogger,
   });
@@ -125,13 +133,13 @@ async function openVolume(store: ObjectStore, logDir: string, mode: 'cached' | '
   return { volume, cache, primaryPath };
 }
 
-async function freshVolume(mode: 'cached' | 'stored', logFaults?: WriteLogFaults) {
+async function freshVolume(mode: 'cached' | 'stored', logFaults?: WriteLogFaults, uploadOptions?: Partial<UploaderOptions>) {
   const store = new LocalFolderStore(join(await tmp.make(), 'bucket'));
   await store.ensureBucket();
   await RemoteVolume.create(store, 'v', SIZE, mode, 'gw-1');
   const logDir = await tmp.make();
   const primaryPath = mode === 'stored' ? join(await tmp.make(), 'disk.img') : undefined;
-  const o = await openVolume(store, logDir, mode, primaryPath, logFaults);
+  const o = await openVolume(store, logDir, mode, primaryPath, logFaults, uploadOptions);
   return { ...o, store, logDir };
 }
 
@@ -277,6 +285,37 @@ for (const mode of ['cached', 'stored'] as const) {
     });
   });
 }
+
+describe('Volume: uploads wait while its clients keep it busy', () => {
+  it('client reads and writes hold uploads back; reads see the writes meanwhile; everything is uploaded once the clients stop', async () => {
+    // Busy at 200 operations per second over 50 ms windows; deferring may last a minute.
+    const { volume } = await freshVolume('cached', undefined, { deferWhileBusyMs: 60_000, foreground: { windowMs: 50, busyOpsPerSec: 200 } });
+    await settle(); // the idle upload loop opens its first load window
+    for (let b = 0; b < 40; b++) await volume.write(b * BLOCK_SIZE, taggedBlock(`d${b}`)); // more than two segments
+    // Keep the volume busy with client reads only: they count as load but add nothing to upload.
+    let reading = true;
+    let reads = 0;
+    const reader = (async () => {
+      while (reading) {
+        await volume.read((reads++ % 40) * BLOCK_SIZE, BLOCK_SIZE);
+        if (reads % 8 === 0) await new Promise((r) => setTimeout(r, 1));
+      }
+    })();
+    await waitUntil(() => volume.uploader.stats.deferring, 5_000, 'uploads deferred while the clients are busy');
+    // Objects started (in flight or done): an upload already under way may finish, no new one starts.
+    const stats = volume.uploader.stats;
+    const started = stats.objectsUploaded + stats.inFlight;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(stats.deferring).toBe(true);
+    expect(stats.objectsUploaded + stats.inFlight).toBe(started);
+    expect(volume.remote.head.lastSeq).toBeLessThan(40);
+    expect((await volume.read(7 * BLOCK_SIZE, BLOCK_SIZE)).equals(taggedBlock('d7'))).toBe(true);
+    reading = false;
+    await reader;
+    await waitUntil(() => volume.remote.head.lastSeq === 40, 5_000, 'uploaded once the clients stopped');
+    expect(volume.uploader.stats.deferring).toBe(false);
+  });
+});
 
 describe('Volume races found by these tests', () => {
   it('cached: a read filling the cache from the store while a trim lands never leaves an old block in the cache', async () => {
