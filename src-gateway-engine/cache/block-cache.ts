@@ -72,7 +72,7 @@
  */
 import { mkdir, open as openFile, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ErrorCode, TidegateError } from '../errors/index.js';
+import { ErrorCode, TidegateError, errnoCode } from '../errors/index.js';
 import { openCacheDataFile, type CacheDataFile, type CacheDataFileOpener } from './cache-data-file.js';
 import {
   DATA_FILE_NAME,
@@ -903,11 +903,6 @@ function checkRange(firstBlock: number, count: number): void {
   if (!Number.isSafeInteger(count) || count < 0 || !Number.isSafeInteger(firstBlock + count)) {
     throw new TidegateError(ErrorCode.InvalidArgument, `invalid cache block count ${count}`);
   }
-}
-
-function errnoCode(err: unknown): string | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
 }
 
 function diskError(message: string, cause: unknown): TidegateError {

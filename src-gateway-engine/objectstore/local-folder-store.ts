@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, type Stats, type BigIntStats } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { ErrorCode, TidegateError } from '../errors/index.js';
+import { ErrorCode, TidegateError, errnoCode } from '../errors/index.js';
 import { throwIfAborted } from './abort-error.js';
 import { checkObjectKey, checkRange, compareKeys } from './object-key.js';
 import type { ByteRange, ObjectInfo, ObjectStore, PutOptions, PutResult } from './object-store.js';
@@ -57,7 +57,7 @@ export class LocalFolderStore implements ObjectStore {
       createdDir = await fs.mkdir(dir, { recursive: true });
     } catch (err) {
       // EEXIST/ENOTDIR: a folder level of this key is already an object ("a" vs "a/b").
-      const code = errnoOf(err);
+      const code = errnoCode(err);
       throw code === 'EEXIST' || code === 'ENOTDIR'
         ? new TidegateError(ErrorCode.InvalidArgument, `${this.description}: put ${key}: key clashes with the object ${path.relative(this.root, dir).split(path.sep).join('/')} or one of its parents`)
         : await this.mapErrorChecked(err, 'put', key);
@@ -83,7 +83,7 @@ export class LocalFolderStore implements ObjectStore {
         try {
           await fs.link(temp, target);
         } catch (err) {
-          if (errnoOf(err) === 'EEXIST') {
+          if (errnoCode(err) === 'EEXIST') {
             throw new TidegateError(ErrorCode.PreconditionFailed, `${this.description}: ${key} already exists`);
           }
           throw err;
@@ -172,7 +172,7 @@ export class LocalFolderStore implements ObjectStore {
     try {
       await fs.unlink(target);
     } catch (err) {
-      const code = errnoOf(err);
+      const code = errnoCode(err);
       // EISDIR/EPERM: the key names a folder of other keys, so there is no such object.
       if (code === 'EISDIR' || code === 'EPERM') {
         const isDir = await fs.stat(target).then((s: Stats) => s.isDirectory(), () => false);
@@ -194,7 +194,7 @@ export class LocalFolderStore implements ObjectStore {
         entries = await fs.readdir(dir, { withFileTypes: true });
       } catch (err) {
         // A sub-folder removed while we walk simply has no keys any more.
-        if (dir !== this.root && (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR')) return;
+        if (dir !== this.root && (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR')) return;
         throw await this.mapErrorChecked(err, 'list', prefix);
       }
       for (const entry of entries) {
@@ -209,7 +209,7 @@ export class LocalFolderStore implements ObjectStore {
             const stats = await fs.stat(path.join(dir, entry.name), { bigint: true });
             found.push({ key, size: Number(stats.size), etag: etagOf(stats) });
           } catch (err) {
-            if (errnoOf(err) !== 'ENOENT') throw await this.mapErrorChecked(err, 'list', prefix);
+            if (errnoCode(err) !== 'ENOENT') throw await this.mapErrorChecked(err, 'list', prefix);
           }
         }
       }
@@ -249,7 +249,7 @@ export class LocalFolderStore implements ObjectStore {
 
   /** Like mapError, but an ENOENT first checks whether the whole root has vanished. */
   private async mapErrorChecked(err: unknown, op: string, key: string): Promise<TidegateError> {
-    const code = errnoOf(err);
+    const code = errnoCode(err);
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       const rootIsDir = await fs.stat(this.root).then((s) => s.isDirectory(), () => false);
       if (!rootIsDir) return this.bucketMissing();
@@ -259,7 +259,7 @@ export class LocalFolderStore implements ObjectStore {
 
   private mapError(err: unknown, op: string, key: string): TidegateError {
     if (err instanceof TidegateError) return err;
-    const code = errnoOf(err);
+    const code = errnoCode(err);
     const what = key ? `${this.description}: ${op} ${key}` : `${this.description}: ${op}`;
     switch (code) {
       case 'ENOENT':
@@ -297,6 +297,3 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-function errnoOf(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
-}

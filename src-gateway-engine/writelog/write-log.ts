@@ -30,7 +30,7 @@ import { writevSync } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { ErrorCode, TidegateError } from '../errors/index.js';
+import { ErrorCode, TidegateError, errnoCode } from '../errors/index.js';
 import { SyncFirstGate, readFully, readFullySync } from '../cache/sync-first-io.js';
 import {
   RECORD_HEADER_BYTES,
@@ -869,6 +869,6 @@ function pendingSize(p: Pending): number {
 
 /** A full disk (or quota): the one failure to create a segment that leaves the log usable. */
 function isOutOfSpace(err: unknown): boolean {
-  const code = (err as { code?: unknown } | undefined)?.code;
+  const code = errnoCode(err);
   return code === 'ENOSPC' || code === 'EDQUOT';
 }
