@@ -41,7 +41,7 @@ interface FullPage {
   mapped: number;
 }
 /**
- * Entry k is e[2k] = index in page * 65536 + offset, e[2k + 1] = object number; entries are
+ * Entry k is e[2k] = entryWord(index in page, offset), e[2k + 1] = object number; entries are
  * sorted by index (so by e[2k]); `e` has room for at least `count` entries.
  */
 interface SparsePage {
@@ -64,13 +64,28 @@ export function locationOffset(loc: number): number {
   return loc % OFF_RADIX;
 }
 
+/**
+ * A sparse entry's first word: packed as a location, with the block's index in its page in
+ * place of the object. Read back with shifts (OFF_RADIX is 2^16 and a word is below 2^26):
+ * `get` of a scattered page does this in its binary search.
+ */
+function entryWord(index: number, off: number): number {
+  return index * OFF_RADIX + off;
+}
+function entryIndex(word: number): number {
+  return word >>> 16;
+}
+function entryOffset(word: number): number {
+  return word & 0xffff;
+}
+
 /** Position of index `i` in a sparse page, or where it would be inserted (as -(pos + 1)). */
 function sparseFind(p: SparsePage, i: number): number {
   let lo = 0;
   let hi = p.count - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
-    const at = p.e[2 * mid]! >>> 16;
+    const at = entryIndex(p.e[2 * mid]!);
     if (at < i) lo = mid + 1;
     else if (at > i) hi = mid - 1;
     else return mid;
@@ -89,7 +104,7 @@ export class BlockMap {
     if (page.kind === PAGE_LINEAR) return packLocation(page.objNo, page.baseOff + i);
     if (page.kind === PAGE_SPARSE) {
       const k = sparseFind(page, i);
-      return k < 0 ? 0 : packLocation(page.e[2 * k + 1]!, page.e[2 * k]! & 0xffff);
+      return k < 0 ? 0 : packLocation(page.e[2 * k + 1]!, entryOffset(page.e[2 * k]!));
     }
     const o = page.obj[i]!;
     return o === 0 ? 0 : packLocation(o, page.off[i]!);
@@ -168,7 +183,7 @@ export class BlockMap {
       // A sparse page: only its entries; the others: every block.
       const n = page.kind === PAGE_SPARSE ? page.count : PAGE_BLOCKS;
       for (let k = 0; k < n; k++) {
-        const i = page.kind === PAGE_SPARSE ? page.e[2 * k]! >>> 16 : k;
+        const i = page.kind === PAGE_SPARSE ? entryIndex(page.e[2 * k]!) : k;
         const block = pageNo * PAGE_BLOCKS + i;
         const loc = this.get(block);
         if (loc === 0) continue;
@@ -220,8 +235,8 @@ export class BlockMap {
         buf.writeUInt16LE(p.count, pos + 5);
         pos += 7;
         for (let k = 0; k < p.count; k++) {
-          buf.writeUInt16LE(p.e[2 * k]! >>> 16, pos);
-          buf.writeUInt16LE(p.e[2 * k]! & 0xffff, pos + 2);
+          buf.writeUInt16LE(entryIndex(p.e[2 * k]!), pos);
+          buf.writeUInt16LE(entryOffset(p.e[2 * k]!), pos + 2);
           buf.writeUInt32LE(p.e[2 * k + 1]!, pos + 4);
           pos += 8;
         }
@@ -259,7 +274,7 @@ export class BlockMap {
         pos += 7;
         const e = new Uint32Array(2 * Math.max(n, 1));
         for (let k = 0; k < n; k++) {
-          e[2 * k] = buf.readUInt16LE(pos) * OFF_RADIX + buf.readUInt16LE(pos + 2);
+          e[2 * k] = entryWord(buf.readUInt16LE(pos), buf.readUInt16LE(pos + 2));
           e[2 * k + 1] = buf.readUInt32LE(pos + 4);
           pos += 8;
         }
@@ -300,7 +315,7 @@ export class BlockMap {
       if (page.count + added > SPARSE_MAX) return false;
     }
     for (let k = 0; k < n; k++) {
-      const word = (i + k) * OFF_RADIX + off + k;
+      const word = entryWord(i + k, off + k);
       const at = sparseFind(page, i + k);
       if (at >= 0) {
         page.e[2 * at] = word;
@@ -333,9 +348,9 @@ export class BlockMap {
       full.mapped = PAGE_BLOCKS;
     } else if (page?.kind === PAGE_SPARSE) {
       for (let k = 0; k < page.count; k++) {
-        const i = page.e[2 * k]! >>> 16;
+        const i = entryIndex(page.e[2 * k]!);
         full.obj[i] = page.e[2 * k + 1]!;
-        full.off[i] = page.e[2 * k]! & 0xffff;
+        full.off[i] = entryOffset(page.e[2 * k]!);
       }
       full.mapped = page.count;
     }
@@ -350,7 +365,7 @@ function sparseOf(obj: Uint32Array, off: Uint16Array, mapped: number): SparsePag
   let n = 0;
   for (let i = 0; i < PAGE_BLOCKS; i++) {
     if (obj[i] === 0) continue;
-    e[2 * n] = i * OFF_RADIX + off[i]!;
+    e[2 * n] = entryWord(i, off[i]!);
     e[2 * n + 1] = obj[i]!;
     n++;
   }
