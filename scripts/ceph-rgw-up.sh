@@ -149,12 +149,12 @@ run_daemon() { # name command... (its pid goes to $DIR/pids and to DAEMON_PID)
 # A daemon that exited will never answer: say so at once rather than retry for minutes.
 alive() { kill -0 "$1" 2>/dev/null; }
 ceph_cli() { ceph -c "$CONF" --connect-timeout 10 "$@"; }
-wait_until() { # tries command... (a command that returns 2 gives up at once)
-  local tries=$1 rc
-  shift
+wait_until() { # pid tries command...: until the command succeeds; gives up at once if daemon pid exited
+  local pid=$1 tries=$2
+  shift 2
   for _ in $(seq 1 "$tries"); do
-    if "$@"; then return 0; else rc=$?; fi
-    [ "$rc" = 2 ] && return 1
+    alive "$pid" || return 1
+    "$@" && return 0
     sleep 0.25
   done
   return 1
@@ -162,19 +162,16 @@ wait_until() { # tries command... (a command that returns 2 gives up at once)
 
 monmaptool --create --fsid "$FSID" --addv a "[v2:127.0.0.1:$MON_PORT,v1:127.0.0.1:$MON_PORT_V1]" "$DIR/tmp/monmap" >/dev/null
 ceph-mon -c "$CONF" --mkfs -i a --monmap "$DIR/tmp/monmap" --keyring "$KEYRING"
-mon_up() {
-  alive "$MON_PID" || return 2
-  ceph_cli mon stat >/dev/null 2>&1
-}
+mon_up() { ceph_cli mon stat >/dev/null 2>&1; }
 run_daemon mon.a ceph-mon -i a
 MON_PID=$DAEMON_PID
-if ! wait_until 120 mon_up; then
+if ! wait_until "$MON_PID" 120 mon_up; then
   alive "$MON_PID" && { echo "ceph-rgw-up: monitor did not answer" >&2; exit 1; }
   # Seen once in many runs: the monitor exited silently right after its first start.
   say "monitor exited at start; starting it once more"
   run_daemon mon.a ceph-mon -i a
   MON_PID=$DAEMON_PID
-  wait_until 120 mon_up || { echo "ceph-rgw-up: monitor did not answer" >&2; tail -20 "$DIR/log/mon.a.log" >&2 || true; exit 1; }
+  wait_until "$MON_PID" 120 mon_up || { echo "ceph-rgw-up: monitor did not answer" >&2; tail -20 "$DIR/log/mon.a.log" >&2 || true; exit 1; }
 fi
 say "monitor up"
 ceph_cli config set mon auth_allow_insecure_global_id_reclaim false >/dev/null 2>&1 || true
@@ -183,21 +180,13 @@ osd_id=$(ceph_cli osd new "$OSD_UUID")
 [ "$osd_id" = 0 ] || { echo "ceph-rgw-up: expected osd id 0, got $osd_id" >&2; exit 1; }
 ceph-osd -c "$CONF" -i 0 --mkfs --osd-uuid "$OSD_UUID" --keyring "$KEYRING" >>"$DIR/log/osd.0.out" 2>&1
 run_daemon osd.0 ceph-osd -i 0
-OSD_PID=$DAEMON_PID
-osd_up() {
-  alive "$OSD_PID" || return 2
-  ceph_cli osd stat -f json 2>/dev/null | grep -q '"num_up_osds":1'
-}
-wait_until 240 osd_up || { echo "ceph-rgw-up: OSD did not come up" >&2; exit 1; }
+osd_up() { ceph_cli osd stat -f json 2>/dev/null | grep -q '"num_up_osds":1'; }
+wait_until "$DAEMON_PID" 240 osd_up || { echo "ceph-rgw-up: OSD did not come up" >&2; exit 1; }
 say "OSD up ($OSD_STORE)"
 
 run_daemon rgw.a radosgw -n client.rgw.a
-RGW_PID=$DAEMON_PID
-rgw_up() {
-  alive "$RGW_PID" || return 2
-  curl -s -o /dev/null "http://127.0.0.1:$RGW_PORT/"
-}
-if ! wait_until 480 rgw_up; then
+rgw_up() { curl -s -o /dev/null "http://127.0.0.1:$RGW_PORT/"; }
+if ! wait_until "$DAEMON_PID" 480 rgw_up; then
   echo "ceph-rgw-up: radosgw did not listen on 127.0.0.1:$RGW_PORT" >&2
   tail -20 "$DIR/log/client.rgw.a.log" >&2 || true
   exit 1
