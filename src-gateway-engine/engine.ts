@@ -28,6 +28,7 @@ import { GatewayControl } from './control/gateway-control.js';
 import { IoWaitMeter } from './control/io-wait-meter.js';
 import { RetryingStore, openStore, type ObjectStore, type RetryOptions, type StoreConfig } from './objectstore/index.js';
 import { NbdServer } from './protocols/nbd/index.js';
+import { BusyPoll } from './protocols/common/busy-poll.js';
 import { IscsiServer, TargetTable, isIscsiName, targetNameOf, validateChapCredentials, validateIscsiTargetName, type ExportedVolume } from './protocols/iscsi/index.js';
 import { RemoteVolume } from './remote/remote-volume.js';
 import { BLOCK_SIZE } from './remote/remote-format.js';
@@ -108,6 +109,8 @@ export class Engine {
   private nbdAddress: string | null = null;
   private iscsi: IscsiServer | undefined;
   private iscsiAddress: string | null = null;
+  /** Polls the client sockets briefly after replies (protocols.busyPollMicroseconds); shared by NBD and iSCSI. */
+  private readonly busyPoll: BusyPoll;
   private readonly targets: TargetTable;
   private metrics: EngineMetrics | undefined;
   private readonly startedAt = new Date().toISOString();
@@ -182,6 +185,7 @@ export class Engine {
       ring,
       ...(hooks.random !== undefined ? { random: hooks.random } : {}),
     });
+    this.busyPoll = new BusyPoll({ budgetMicros: config.protocols.busyPollMicroseconds });
     this.bandwidth = new BandwidthController({
       bytesPerSec: initial.uploadBandwidthBytesPerSec,
       schedule: initial.bandwidthSchedule,
@@ -273,6 +277,7 @@ export class Engine {
     await this.history.stop();
     await this.iscsi?.close();
     await this.nbd?.close();
+    this.busyPoll.stop();
     await this.metrics?.close();
     for (const v of this.volumes.values()) await v.volume?.close().catch((err) => this.logger.warn('volume close failed', { volume: v.record.name, error: err }));
     await this.cache.close();
@@ -291,13 +296,13 @@ export class Engine {
           },
           list: () => [...this.volumes.values()].filter((v) => v.device && isNbdExported(v.record)).map((v) => ({ name: v.record.name, description: `${v.record.mode} volume` })),
         },
-        { logger: this.logger, maxBlockSize: this.maxRequestBytes },
+        { logger: this.logger, maxBlockSize: this.maxRequestBytes, poll: this.busyPoll },
       );
       const addr = await this.nbd.listen(this.config.nbd.host, this.config.nbd.port);
       this.nbdAddress = `${addr.address}:${addr.port}`;
     }
     if (this.config.iscsi) {
-      this.iscsi = new IscsiServer(this.targets, { logger: this.logger });
+      this.iscsi = new IscsiServer(this.targets, { logger: this.logger, poll: this.busyPoll });
       const addr = await this.iscsi.listen(this.config.iscsi.host, this.config.iscsi.port);
       this.iscsiAddress = addr.family === 'IPv6' ? `[${addr.address}]:${addr.port}` : `${addr.address}:${addr.port}`;
     }
@@ -542,6 +547,11 @@ export class Engine {
     return run;
   }
 
+  private busyPollStatus(): EngineStatus['busyPoll'] {
+    const { hits, misses, pauses, pollingMs } = this.busyPoll.stats;
+    return { budgetMicros: this.config.protocols.busyPollMicroseconds, hits, misses, pauses, pollingSeconds: pollingMs / 1000 };
+  }
+
   /** What the metric history samples: every open volume's counters and the gateway's levels. */
   private metricSource(): MetricSource {
     const totals: VolumeCounterTotals = { readOps: 0, writeOps: 0, readBytes: 0, writeBytes: 0, readLatencySeconds: 0, writeLatencySeconds: 0, uploadBytes: 0, cacheHits: 0, cacheMisses: 0 };
@@ -757,6 +767,7 @@ export class Engine {
       nbd: this.nbdAddress,
       iscsi: this.iscsiAddress,
       iscsiEvents: this.iscsi?.stats ?? { loginFailures: 0, protocolErrors: 0 },
+      busyPoll: this.busyPollStatus(),
       metrics: this.metrics?.address ?? null,
       cache: {
         capacityBytes: cs.capacityBytes,

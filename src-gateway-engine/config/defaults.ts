@@ -40,6 +40,10 @@ export const ENGINE_DEFAULTS = Object.freeze({
     // As long as the kernel lets a dirty page wait (vm.dirty_expire_centisecs).
     deferWhileBusySeconds: 30,
   }),
+  protocols: Object.freeze({
+    // Linux's own recommendation for SO_BUSY_POLL; a loopback QD1 client answers in ~40 µs.
+    busyPollMicroseconds: 50,
+  }),
   logLevel: 'info' as const,
   control: Object.freeze({
     embeddedUrl: null,

@@ -31,6 +31,7 @@ describe('validateEngineConfig', () => {
       writeLog: { capacityBytes: 4 * GiB, segmentBytes: 64 * MiB, syncPolicy: 'flush' },
       cache: { capacityBytes: 2 * GiB, blockSize: 4096 },
       upload: { concurrency: 4, objectBytes: 8 * MiB, bandwidthBytesPerSec: 0, retryBaseMs: 200, retryMaxMs: 30_000, deferWhileBusySeconds: 30 },
+      protocols: { busyPollMicroseconds: 50 },
       logLevel: 'info',
       control: {
         embeddedUrl: null,
@@ -83,6 +84,7 @@ describe('validateEngineConfig', () => {
       writeLog: { capacityBytes: '10GiB', segmentBytes: '32MiB', syncPolicy: 'always' },
       cache: { capacityBytes: '500GB', blockSize: '64KiB' },
       upload: { concurrency: 8, objectBytes: '16MiB', bandwidthBytesPerSec: '10MB', retryBaseMs: 100, retryMaxMs: 60_000, deferWhileBusySeconds: 0 },
+      protocols: { busyPollMicroseconds: 0 },
       logLevel: 'debug',
     });
     expect(c.store).toMatchObject({ kind: 's3', bucket: 'backups', prefix: 'office/', endpoint: 'http://127.0.0.1:7480', region: 'us-east-1', forcePathStyle: true });
@@ -92,6 +94,7 @@ describe('validateEngineConfig', () => {
     expect(c.cache).toEqual({ capacityBytes: 500_000_000_000, blockSize: 65536 });
     expect(c.upload.bandwidthBytesPerSec).toBe(10_000_000);
     expect(c.upload.deferWhileBusySeconds).toBe(0);
+    expect(c.protocols.busyPollMicroseconds).toBe(0);
     expect(c.logLevel).toBe('debug');
   });
 
@@ -183,6 +186,9 @@ describe('validateEngineConfig', () => {
       'upload.retryMaxMs must be at least upload.retryBaseMs (1000) (got 500)',
     );
     expect(issuesOf({ ...minimal, upload: { deferWhileBusySeconds: -1 } })[0]).toBe('upload.deferWhileBusySeconds must be an integer from 0 to 3600 (got -1)');
+    expect(issuesOf({ ...minimal, protocols: { busyPollMicroseconds: 2.5 } })[0]).toBe('protocols.busyPollMicroseconds must be an integer from 0 to 1000 (got 2.5)');
+    expect(issuesOf({ ...minimal, protocols: { busyPollMicroseconds: 5000 } })[0]).toBe('protocols.busyPollMicroseconds must be an integer from 0 to 1000 (got 5000)');
+    expect(issuesOf({ ...minimal, protocols: { spin: true } })[0]).toMatch(/^protocols\.spin /);
     expect(issuesOf({ ...minimal, nbd: '0.0.0.0:9000', metrics: '127.0.0.1:9000' })[0]).toBe('metrics.port must differ from nbd.port (both 9000)');
     // Port 0 (ephemeral) never conflicts.
     expect(validateEngineConfig({ ...minimal, nbd: '127.0.0.1:0', metrics: '127.0.0.1:0' }).metrics).toEqual({ host: '127.0.0.1', port: 0 });

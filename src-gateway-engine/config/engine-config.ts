@@ -92,6 +92,16 @@ export interface UploadConfig {
   readonly deferWhileBusySeconds: number;
 }
 
+/** How the NBD and iSCSI servers serve their clients. */
+export interface ProtocolsConfig {
+  /**
+   * After replies leave, keep polling the client sockets without sleeping for this long, in
+   * µs (protocols/common/busy-poll.ts): trades CPU for latency at queue depth 1; it pauses
+   * itself when clients do not answer that fast. 0 = never poll.
+   */
+  readonly busyPollMicroseconds: number;
+}
+
 /**
  * The gateway's side of the control plane (docs/control-plane.md). Timings are the spec's;
  * tests shorten them. The control plane's own values win where it sends them (the welcome's
@@ -134,6 +144,7 @@ export interface EngineConfig {
   readonly writeLog: WriteLogConfig;
   readonly cache: CacheConfig;
   readonly upload: UploadConfig;
+  readonly protocols: ProtocolsConfig;
   /** Minimum level of the engine's logs. */
   readonly logLevel: LogLevel;
   readonly control: ControlConfig;
@@ -177,6 +188,7 @@ export interface EngineConfigInput {
     retryMaxMs?: number;
     deferWhileBusySeconds?: number;
   };
+  protocols?: { busyPollMicroseconds?: number };
   logLevel?: LogLevel;
   control?: {
     embeddedUrl?: string | null;
@@ -221,7 +233,7 @@ export function validateEngineConfig(input: unknown): Readonly<EngineConfig> {
   const v = new Validator();
   const root = v.object(input, '', true);
   if (root === undefined) throw new EngineConfigError(v.issues);
-  v.noUnknownKeys(root, '', ['gatewayId', 'dataDir', 'store', 'nbd', 'iscsi', 'metrics', 'writeLog', 'cache', 'upload', 'logLevel', 'control']);
+  v.noUnknownKeys(root, '', ['gatewayId', 'dataDir', 'store', 'nbd', 'iscsi', 'metrics', 'writeLog', 'cache', 'upload', 'protocols', 'logLevel', 'control']);
 
   const gatewayId = v.required(root, 'gatewayId', (x, p) =>
     typeof x === 'string' && GATEWAY_ID_RE.test(x)
@@ -277,6 +289,11 @@ export function validateEngineConfig(input: unknown): Readonly<EngineConfig> {
     v.fail('upload.retryMaxMs', `must be at least upload.retryBaseMs (${upload.retryBaseMs})`, upload.retryMaxMs);
   }
 
+  const protocolsIn = v.section(root, 'protocols', ['busyPollMicroseconds']);
+  const protocols = {
+    busyPollMicroseconds: v.int(protocolsIn, 'protocols', 'busyPollMicroseconds', d.protocols.busyPollMicroseconds, 0, 1000),
+  };
+
   const logLevel =
     root.logLevel === undefined
       ? d.logLevel
@@ -297,6 +314,7 @@ export function validateEngineConfig(input: unknown): Readonly<EngineConfig> {
     writeLog: writeLog as WriteLogConfig,
     cache: cache as CacheConfig,
     upload: upload as UploadConfig,
+    protocols: protocols as ProtocolsConfig,
     logLevel: logLevel!,
     control: control as ControlConfig,
     explicit: {

@@ -74,6 +74,7 @@ function status(volumes: VolumeInfo[]): EngineStatus {
     nbd: null,
     iscsi: null,
     iscsiEvents: { loginFailures: 0, protocolErrors: 0 },
+    busyPoll: { budgetMicros: 50, hits: 1200, misses: 7, pauses: 1, pollingSeconds: 0.25 },
     metrics: null,
     cache: { capacityBytes: 100, usedBytes: 25, CacheHitPercent: 90, CachePercentUsed: 25, CachePercentDirty: 5 },
     uploadBuffer: { capacityBytes: 1000, usedBytes: 100, UploadBufferPercentUsed: 10, QueuedWrites: 100, WritesWaitingForBuffer: 0, bandwidthBytesPerSec: 0 },
@@ -106,6 +107,9 @@ describe('engine metrics', () => {
     expect(text).toContain('tidegate_upload_deferred_seconds_total{volume="vol1"} 9\n');
     expect(text).toContain('tidegate_read_time_seconds_average{volume="vol1"} 0.002\n');
     expect(text).toContain('tidegate_write_latency_p99_seconds{volume="vol1"} 0.04\n');
+    expect(text).toContain('tidegate_busy_poll_hits_total 1200\n');
+    expect(text).toContain('tidegate_busy_poll_misses_total 7\n');
+    expect(text).toContain('tidegate_busy_poll_seconds_total 0.25\n');
     // A deleted volume's series disappear.
     vols = [vols[0]!];
     expect(reg.render()).not.toContain('vol2');

@@ -64,6 +64,9 @@ export function registerEngineMetrics(registry: MetricsRegistry, status: () => E
   const iscsiSessions = registry.gauge({ name: 'tidegate_iscsi_sessions', help: 'iSCSI sessions logged in to the volume\'s target.', labelNames: ['volume'] });
   const loginFailures = registry.counter({ name: 'tidegate_iscsi_login_failures_total', help: 'iSCSI logins refused (authentication, authorization, unknown target).' });
   const protocolErrors = registry.counter({ name: 'tidegate_iscsi_protocol_errors_total', help: 'iSCSI connections dropped for protocol errors (malformed PDUs, bad digests).' });
+  const pollHits = registry.counter({ name: 'tidegate_busy_poll_hits_total', help: 'Replies whose next request arrived while the engine was still polling (a wake-up saved).' });
+  const pollMisses = registry.counter({ name: 'tidegate_busy_poll_misses_total', help: 'Polling windows after a reply that ended with no request.' });
+  const pollSeconds = registry.counter({ name: 'tidegate_busy_poll_seconds_total', help: 'Seconds the engine spent in polling windows (protocols.busyPollMicroseconds), requests served inside them included.' });
   const perVolume = [iscsiSessions, cacheHit, queued, sinceRp, up, down, readBytes, writeBytes, readOps, writeOps, retries, deferring, deferred, failed, readAvg, writeAvg, readP99, writeP99];
 
   registry.addCollector(() => {
@@ -74,6 +77,9 @@ export function registerEngineMetrics(registry: MetricsRegistry, status: () => E
     bufBytes.set(s.uploadBuffer.usedBytes);
     loginFailures.set(s.iscsiEvents.loginFailures);
     protocolErrors.set(s.iscsiEvents.protocolErrors);
+    pollHits.set(s.busyPoll.hits);
+    pollMisses.set(s.busyPoll.misses);
+    pollSeconds.set(s.busyPoll.pollingSeconds);
     for (const m of perVolume) m.reset();
     for (const v of s.volumes) {
       const l = { volume: v.name };

@@ -109,6 +109,12 @@ export interface EngineStatus {
   iscsi: string | null;
   /** iSCSI logins refused (authentication, authorization, unknown target) and connections dropped for protocol errors, since start. */
   iscsiEvents: { loginFailures: number; protocolErrors: number };
+  /**
+   * Polling after replies (protocols.busyPollMicroseconds; 0 = off): replies whose next
+   * request arrived while polling (a wake-up saved), windows that found none, pauses after
+   * misses in a row, and the seconds spent in polling windows, since start.
+   */
+  busyPoll: { budgetMicros: number; hits: number; misses: number; pauses: number; pollingSeconds: number };
   metrics: string | null;
   cache: {
     capacityBytes: number;

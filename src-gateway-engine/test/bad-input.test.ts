@@ -361,6 +361,8 @@ describe('bad serve configuration: one clear line, non-zero exit, nothing left r
     { args: ['--store'], error: /^tidegate: --store needs a value$/, usage: true },
     { args: ['--upload-defer', 'soon'], error: /^tidegate: --upload-defer takes whole seconds \(got "soon"\)$/, usage: true },
     { args: ['--upload-defer', '7200'], error: /upload\.deferWhileBusySeconds must be an integer from 0 to 3600 \(got 7200\).*\[INVALID_ARGUMENT\]$/ },
+    { args: ['--busy-poll', 'fast'], error: /^tidegate: --busy-poll takes whole microseconds \(got "fast"\)$/, usage: true },
+    { args: ['--busy-poll', '5000'], error: /protocols\.busyPollMicroseconds must be an integer from 0 to 1000 \(got 5000\).*\[INVALID_ARGUMENT\]$/ },
   ].map((c) => ({ ...c, cmd: c.args.join(' ') })))('serve $cmd', async ({ args, error, usage }) => {
     const dataDir = await scope.dir('data');
     const r = await cli(['serve', '--data-dir', dataDir, '--metrics', 'off', '--control-plane', 'off', ...(args.includes('--nbd') ? [] : ['--nbd', '127.0.0.1:0']), ...args], {}, 60_000);

@@ -31,7 +31,8 @@ const USAGE = `usage: tidegate <command> [options]
   serve [--data-dir DIR] [--store URL] [--nbd HOST:PORT|off] [--iscsi HOST:PORT|off]
         [--metrics HOST:PORT|off] [--control-plane HOST:PORT|off]
         [--cache-size SIZE] [--upload-buffer-size SIZE] [--sync-policy flush|always]
-        [--upload-bandwidth RATE] [--upload-defer SECONDS] [--log-level debug|info|warn|error]
+        [--upload-bandwidth RATE] [--upload-defer SECONDS] [--busy-poll MICROSECONDS]
+        [--log-level debug|info|warn|error]
         [--console HOST:PORT]   (the web console; the engine then runs as a supervised process)
   volume create NAME --size SIZE [--mode cached|stored] [--disk PATH]
                 [--iscsi-target-name IQN] [--no-nbd]
@@ -81,15 +82,15 @@ function uploadBuffer(text: string): { capacityBytes: number; segmentBytes: numb
 }
 
 /** A flag that takes whole seconds (the config check then bounds it). */
-function wholeNumber(text: string | undefined, flag: string): number {
-  if (text === undefined || !/^\d+$/.test(text)) throw new UsageError(`${flag} takes whole seconds (got ${JSON.stringify(text ?? '')})`);
+function wholeNumber(text: string | undefined, flag: string, unit: string): number {
+  if (text === undefined || !/^\d+$/.test(text)) throw new UsageError(`${flag} takes whole ${unit} (got ${JSON.stringify(text ?? '')})`);
   return Number(text);
 }
 
 async function serve(argv: string[]): Promise<void> {
   const { positional, flags } = parseArgs(
     argv,
-    ['data-dir', 'store', 'nbd', 'metrics', 'cache-size', 'upload-buffer-size', 'sync-policy', 'upload-bandwidth', 'upload-defer', 'log-level', 'iscsi', 'console', 'control-plane'],
+    ['data-dir', 'store', 'nbd', 'metrics', 'cache-size', 'upload-buffer-size', 'sync-policy', 'upload-bandwidth', 'upload-defer', 'busy-poll', 'log-level', 'iscsi', 'console', 'control-plane'],
     [],
   );
   if (positional.length > 0) throw new UsageError(`serve takes no arguments (got ${positional.join(' ')})`);
@@ -115,8 +116,9 @@ async function serve(argv: string[]): Promise<void> {
     },
     upload: {
       ...(flags.has('upload-bandwidth') ? { bandwidthBytesPerSec: flagValue(flags, 'upload-bandwidth') } : {}),
-      ...(flags.has('upload-defer') ? { deferWhileBusySeconds: wholeNumber(flagValue(flags, 'upload-defer'), '--upload-defer') } : {}),
+      ...(flags.has('upload-defer') ? { deferWhileBusySeconds: wholeNumber(flagValue(flags, 'upload-defer'), '--upload-defer', 'seconds') } : {}),
     },
+    ...(flags.has('busy-poll') ? { protocols: { busyPollMicroseconds: wholeNumber(flagValue(flags, 'busy-poll'), '--busy-poll', 'microseconds') } } : {}),
     logLevel,
   };
   // Validate before touching the disk: a mistyped flag must not leave a data dir behind.

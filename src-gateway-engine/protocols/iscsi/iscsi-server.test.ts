@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WriteOptions } from '../../device/block-device.js';
 import { MemoryDevice } from '../../device/memory-device.js';
+import { BusyPoll } from '../common/busy-poll.js';
 import { IscsiServer, type IscsiServerOptions } from './iscsi-server.js';
 import { TargetTable, targetNameOf, type ExportedVolume } from './target-table.js';
 import { RawIscsiClient, RESERVED, senseCodes, TOp, type CommandResult } from './test/raw-iscsi-client.js';
@@ -158,6 +159,23 @@ describe('IscsiServer', () => {
       const r = (await b.command(cdb10(0x28, lba), { readLength: KiB256 })) as CommandResult;
       expect(r.data.equals(Buffer.alloc(KiB256, fill))).toBe(true);
     }
+  });
+});
+
+describe('IscsiServer busy polling', () => {
+  it('tells the poller of every command and response: an initiator answering inside the budget finds the loop still polling', async () => {
+    // A generous budget (20 ms), so a loaded test machine's initiator answers inside it.
+    const poll = new BusyPoll({ budgetMicros: 20_000 });
+    const { address } = await portal({ poll });
+    const c = await RawIscsiClient.connect(address);
+    await c.loginOk({ targetName: TARGET });
+    const hitsAfterLogin = poll.stats.hits;
+    for (let i = 0; i < 20; i++) {
+      const r = (await c.command(Buffer.from([0x28, 0, 0, 0, 0, i, 0, 0, 1, 0]), { readLength: 512 })) as CommandResult;
+      expect(r.status).toBe(0);
+    }
+    expect(poll.stats.hits - hitsAfterLogin).toBeGreaterThanOrEqual(15);
+    poll.stop();
   });
 });
 

@@ -1,4 +1,5 @@
 import type { AddressInfo, Server, Socket } from 'node:net';
+import { NO_POLLING, type PollHooks } from '../common/busy-poll.js';
 import { listenTcp } from '../common/listen-tcp.js';
 import { silentLogger, type Logger } from '../nbd/logger.js';
 import type { ConnectionContext, ConnectionLimits, IscsiCounters } from './connection/connection-context.js';
@@ -29,6 +30,8 @@ export interface IscsiServerOptions {
   maxConnections?: number;
   /** How long close() waits for commands in flight; default 10 s. */
   closeGraceMs?: number;
+  /** The process's busy poller (protocols/common/busy-poll.ts); default none. */
+  poll?: PollHooks;
 }
 
 const DEFAULT_LIMITS: ConnectionLimits = {
@@ -73,6 +76,7 @@ export class IscsiServer {
       limits,
       logger: this.logger,
       writeBuffers: new WriteBufferPool(),
+      poll: options.poll ?? NO_POLLING,
       newNegotiator: () => new LoginNegotiator({ targetPortalGroupTag: portalGroupTag, lookupTarget: (name) => targets.lookup(name)?.access, chapRegistry }),
       portals: (address, port) => [`${address.includes(':') ? `[${address}]` : address}:${port},${portalGroupTag}`],
       reset: (target, kind, by) => this.reset(target, kind, by),

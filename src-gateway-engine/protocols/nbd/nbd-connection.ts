@@ -42,6 +42,7 @@ export class NbdConnection {
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30_000);
     socket.on('data', (chunk: Buffer) => {
+      this.config.poll.received();
       this.reader.push(chunk);
       this.transmission?.process();
     });

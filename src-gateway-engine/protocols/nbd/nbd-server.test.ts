@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryDevice } from '../../device/memory-device.js';
+import { BusyPoll } from '../common/busy-poll.js';
 import type { NbdServer } from './nbd-server.js';
+import { NBD_CMD_READ } from './protocol-constants.js';
 import { RawNbdClient } from './test/raw-nbd-client.js';
 import { startServer } from './test/test-server.js';
 
@@ -39,5 +41,23 @@ describe('NbdServer.clients', () => {
     a.destroy();
     await waitFor(() => server!.clients().length === 1);
     expect(server.clients()[0]!.exportName).toBe('b');
+  });
+});
+
+describe('NbdServer busy polling', () => {
+  it('tells the poller of every request and reply: a client answering inside the budget finds the loop still polling', async () => {
+    // A generous budget (20 ms), so a loaded test machine's client answers inside it.
+    const poll = new BusyPoll({ budgetMicros: 20_000 });
+    const started = await startServer({ a: new MemoryDevice({ size: 1 << 20 }) }, { poll });
+    server = started.server;
+    const { client } = await RawNbdClient.attach(started.port, 'a');
+    clients.push(client);
+    const hitsAfterHandshake = poll.stats.hits;
+    for (let i = 0; i < 20; i++) {
+      client.request(NBD_CMD_READ, BigInt(i), BigInt(i * 4096), 4096);
+      expect((await client.readSimpleReply(4096)).error).toBe(0);
+    }
+    expect(poll.stats.hits - hitsAfterHandshake).toBeGreaterThanOrEqual(15);
+    poll.stop();
   });
 });

@@ -1,4 +1,5 @@
 import type { AddressInfo, Server, Socket } from 'node:net';
+import { NO_POLLING, type PollHooks } from '../common/busy-poll.js';
 import { listenTcp } from '../common/listen-tcp.js';
 import type { ExportResolver } from './export-resolver.js';
 import type { Logger } from './logger.js';
@@ -32,6 +33,8 @@ export interface NbdServerOptions {
   sparseReadMinBytes?: number;
   /** How long close() waits for requests in flight; default 10 s. */
   closeGraceMs?: number;
+  /** The process's busy poller (protocols/common/busy-poll.ts); default none. */
+  poll?: PollHooks;
 }
 
 /** One client attached to an export (read-only view for status). */
@@ -71,6 +74,7 @@ export class NbdServer {
       maxInFlightBytes: options.maxInFlightBytes ?? 64 * 1024 * 1024,
       sparseReadMinBytes: options.sparseReadMinBytes ?? 64 * 1024,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? 30_000,
+      poll: options.poll ?? NO_POLLING,
     });
   }
 

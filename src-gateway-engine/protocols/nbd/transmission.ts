@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { ErrorCode, TidegateError } from '../../errors/index.js';
+import type { PollHooks } from '../common/busy-poll.js';
 import type { BlockDevice, WriteOptions, WriteZeroesOptions } from '../../device/block-device.js';
 import { nbdErrno } from './errno-mapping.js';
 import { BASE_ALLOCATION_ID } from './handshake.js';
@@ -63,6 +64,8 @@ export interface TransmissionConfig {
   maxInFlightBytes: number;
   /** Structured READs at least this long are split into data and hole chunks (0 disables). */
   sparseReadMinBytes: number;
+  /** Told when replies leave (the process's busy poller). */
+  poll: PollHooks;
 }
 
 /** The negotiated state transmission needs. */
@@ -133,6 +136,7 @@ export class Transmission {
   private readonly uncork = (): void => {
     this.corked = false;
     this.socket.uncork();
+    this.config.poll.replied();
   };
   private readonly onDrain = (): void => this.maybeResume();
 

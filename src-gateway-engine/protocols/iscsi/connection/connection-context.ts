@@ -1,3 +1,4 @@
+import type { PollHooks } from '../../common/busy-poll.js';
 import type { Logger } from '../../nbd/logger.js';
 import type { WriteBufferPool } from './write-buffer-pool.js';
 import type { LoginNegotiator } from '../login/index.js';
@@ -38,6 +39,8 @@ export interface ConnectionContext {
   readonly logger: Logger;
   /** Buffers for the Data-Out of WRITE commands, shared by every connection of the server. */
   readonly writeBuffers: WriteBufferPool;
+  /** Told when bytes arrive and replies leave (the process's busy poller). */
+  readonly poll: PollHooks;
   /** A login negotiator for one new connection. */
   newNegotiator(): LoginNegotiator;
   /** Portals to report in SendTargets, as `address:port,tpgt`. */

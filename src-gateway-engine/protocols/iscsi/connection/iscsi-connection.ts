@@ -77,11 +77,12 @@ export class IscsiConnection {
     private readonly ctx: ConnectionContext,
   ) {
     this.fields = { remote: `${socket.remoteAddress}:${socket.remotePort}` };
-    this.writer = new PduWriter(socket);
+    this.writer = new PduWriter(socket, ctx.poll);
     this.closedPromise = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30_000);
     socket.on('data', (chunk: Buffer) => {
+      this.ctx.poll.received();
       this.lastHeard = Date.now();
       this.input.push(chunk);
     });

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { NO_POLLING, type PollHooks } from '../../common/busy-poll.js';
 import { crc32c } from './crc32c.js';
 import { setDataSegmentLength } from './pdu.js';
 
@@ -18,9 +19,13 @@ export class PduWriter {
   private readonly uncork = (): void => {
     this.corked = false;
     this.socket.uncork();
+    this.poll.replied();
   };
 
-  constructor(private readonly socket: Socket) {}
+  constructor(
+    private readonly socket: Socket,
+    private readonly poll: PollHooks = NO_POLLING,
+  ) {}
 
   /** Queue one PDU; `data` may be several buffers that together form the data segment. */
   send(bhs: Buffer, data?: Buffer | readonly Buffer[]): void {
