@@ -25,6 +25,8 @@ export async function startGateway(tag, opts = {}) {
   if (opts.uploadBufferSize) args.push('--upload-buffer-size', opts.uploadBufferSize);
   // e.g. 0: uploads share the cores with a burst instead of waiting for it (bench/README.md).
   if (process.env.BENCH_UPLOAD_DEFER) args.push('--upload-defer', process.env.BENCH_UPLOAD_DEFER);
+  // e.g. 0: the engine sleeps between a reply and the next request instead of polling.
+  if (process.env.BENCH_BUSY_POLL) args.push('--busy-poll', process.env.BENCH_BUSY_POLL);
   args.push(...(opts.extraArgs ?? []));
   // Parts that do not measure iSCSI must not collide with a portal on the default port.
   if (!args.includes('--iscsi')) args.push('--iscsi', 'off');
