@@ -177,6 +177,24 @@ describe('IscsiServer busy polling', () => {
     expect(poll.stats.hits - hitsAfterLogin).toBeGreaterThanOrEqual(15);
     poll.stop();
   });
+
+  it('opens no polling window while Data-In still waits in the socket\'s buffer (the initiator is busy reading it)', async () => {
+    const poll = new BusyPoll({ budgetMicros: 20_000 });
+    const { address } = await portal({ poll });
+    const c = await RawIscsiClient.connect(address);
+    await c.loginOk({ targetName: TARGET });
+    await new Promise((r) => setTimeout(r, 50)); // the login's last window has ended
+    const before = { ...poll.stats };
+    c.socket.pause(); // the initiator reads nothing: 8 MiB of Data-In cannot all reach the kernel
+    const read = c.command(Buffer.from([0x28, 0, 0, 0, 0, 0, 0, 0x40, 0, 0]), { readLength: 8 << 20 }); // READ(10), 16,384 blocks
+    await new Promise((r) => setTimeout(r, 100));
+    expect(poll.active).toBe(false);
+    expect(poll.stats.misses).toBe(before.misses);
+    expect(poll.stats.pollingMs).toBe(before.pollingMs);
+    c.socket.resume();
+    expect(((await read) as CommandResult).status).toBe(0);
+    poll.stop();
+  });
 });
 
 async function waitFor(cond: () => boolean): Promise<void> {

@@ -61,3 +61,24 @@ describe('NbdServer busy polling', () => {
     poll.stop();
   });
 });
+
+describe('NbdServer busy polling behind a large reply', () => {
+  it('opens no polling window while a reply still waits in the socket\'s buffer (the client is busy reading it)', async () => {
+    const poll = new BusyPoll({ budgetMicros: 20_000 });
+    const started = await startServer({ a: new MemoryDevice({ size: 32 << 20 }) }, { poll });
+    server = started.server;
+    const { client } = await RawNbdClient.attach(started.port, 'a');
+    clients.push(client);
+    await new Promise((r) => setTimeout(r, 50)); // the handshake's last window has ended
+    const before = { ...poll.stats };
+    client.socket.pause(); // the client reads nothing: 16 MiB cannot all reach the kernel
+    client.request(NBD_CMD_READ, 1n, 0n, 16 << 20);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(poll.active).toBe(false);
+    expect(poll.stats.misses).toBe(before.misses);
+    expect(poll.stats.pollingMs).toBe(before.pollingMs);
+    client.socket.resume();
+    expect((await client.readSimpleReply(16 << 20)).error).toBe(0);
+    poll.stop();
+  });
+});

@@ -136,7 +136,7 @@ export class Transmission {
   private readonly uncork = (): void => {
     this.corked = false;
     this.socket.uncork();
-    this.config.poll.replied();
+    if (this.socket.writableLength === 0) this.config.poll.replied();
   };
   private readonly onDrain = (): void => this.maybeResume();
 
