@@ -51,6 +51,9 @@ export async function runFioWorkload({ label, uri, target, fio = 'fio', prefix =
     '--numjobs=1', '--thread', '--group_reporting', '--time_based', `--runtime=${runtime}`, `--ramp_time=${ramp}`,
     '--lat_percentiles=1', '--randrepeat=0', '--norandommap', '--output-format=json', `--output=${out}`,
   ];
+  // Every workload starts with no dirty pages: the previous workload's writes (a peer's
+  // gigabytes in the page cache, a copied image) are not written back inside this window.
+  await run('sync', [], { timeoutMs: 600_000 });
   let c0 = cpuSeconds(serverPid);
   let t0 = now();
   const sampler = sleep(ramp * 1000 + 150).then(() => {
