@@ -35,7 +35,7 @@ describe('SyncFirstGate', () => {
   });
 
   it('backs off to the fallback after a slow synchronous I/O, probes again later, and doubles the back-off while probes stay slow', async () => {
-    const { calls, io, advance, gate } = gateWith();
+    const { calls, io, advance, gate } = gateWith({ slowInRowToTrip: 1 });
     await io(4096, 0.5); // 500 µs: slow → back off 50 ms
     await io(4096);
     expect(calls).toEqual(['sync', 'async']);
@@ -55,6 +55,32 @@ describe('SyncFirstGate', () => {
     await io(4096);
     expect(calls.slice(6)).toEqual(['sync', 'async', 'sync']);
     expect(gate.stats.trips).toBe(3);
+  });
+
+  it('by default backs off only after two slow synchronous I/Os in a row (one alone may be a preempted thread)', async () => {
+    const { calls, io, advance, gate } = gateWith();
+    await io(4096, 0.5);
+    await io(4096); // fast: the slow one was a one-off
+    await io(4096, 0.5);
+    await io(4096);
+    expect(calls).toEqual(['sync', 'sync', 'sync', 'sync']);
+    expect(gate.stats.trips).toBe(0);
+    await io(4096, 0.5);
+    await io(4096, 0.5); // two in a row → back off 50 ms
+    await io(4096);
+    expect(calls.slice(4)).toEqual(['sync', 'sync', 'async']);
+    expect(gate.stats.trips).toBe(1);
+    advance(50);
+    await io(4096, 0.5); // a slow probe alone: one more synchronous try
+    await io(4096, 0.5); // slow again → back off 100 ms
+    await io(4096);
+    advance(99);
+    await io(4096);
+    expect(calls.slice(7)).toEqual(['sync', 'sync', 'async', 'async']);
+    advance(1);
+    await io(4096);
+    expect(calls[11]).toBe('sync');
+    expect(gate.stats.trips).toBe(2);
   });
 
   it('turns a synchronous error into a rejection', async () => {

@@ -5,11 +5,14 @@ import type { FileHandle } from 'node:fs/promises';
  * Sync-first positional I/O. A small `pread`/`pwrite` that the page cache absorbs takes
  * ~2–5 µs done synchronously on the event loop, but ~30 µs of CPU (and two thread wake-ups)
  * through libuv's thread pool. So small I/O is tried synchronously first; every synchronous
- * call is timed, and as soon as one is slow (it went to the disk, or the kernel throttled
- * dirty pages) the gate sends every I/O through the thread pool for a back-off period, then
+ * call is timed, and as soon as two in a row are slow (they went to the disk, or the kernel
+ * throttled dirty pages) the gate sends every I/O through the thread pool for a back-off period, then
  * tries synchronous I/O again (the back-off doubles while probes keep being slow, up to
- * `maxBackoffMs`). A cold page cache therefore blocks the event loop for at most one disk
- * I/O per back-off period, and a warm one costs a syscall instead of a thread-pool round trip.
+ * `maxBackoffMs`). A cold page cache therefore blocks the event loop for at most two disk
+ * I/Os per back-off period, and a warm one costs a syscall instead of a thread-pool round trip.
+ * One slow call alone is not enough: a thread preempted in the middle of a page-cache copy
+ * looks slow too, and with the event loop busy polling (protocols/common/busy-poll.ts) that
+ * happened ~10 times a second and sent 40 % of the reads through the thread pool.
  *
  * At most `maxBurst` synchronous I/Os run per event-loop turn; the next one goes through the
  * thread pool, so a caller that loops on already-resolved reads still lets timers and
@@ -34,6 +37,8 @@ export interface SyncFirstOptions {
   maxBackoffMs?: number;
   /** Synchronous I/Os allowed per event-loop turn (default 32). */
   maxBurst?: number;
+  /** Slow synchronous I/Os in a row that send the gate into back-off (default 2). */
+  slowInRowToTrip?: number;
   /** Monotonic clock in milliseconds (default `performance.now`). */
   now?: () => number;
 }
@@ -42,7 +47,7 @@ export interface SyncFirstOptions {
 export interface SyncFirstStats {
   syncOps: number;
   asyncOps: number;
-  /** Times a slow synchronous I/O sent the gate into back-off. */
+  /** Times slow synchronous I/Os sent the gate into back-off. */
   trips: number;
 }
 
@@ -54,7 +59,9 @@ export class SyncFirstGate {
   private readonly backoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly maxBurst: number;
+  private readonly slowInRowToTrip: number;
   private readonly now: () => number;
+  private slowInRow = 0;
   /** Synchronous I/Os since the event loop last turned. */
   private burst = 0;
   private readonly endTurn = (): void => {
@@ -73,6 +80,7 @@ export class SyncFirstGate {
     this.maxBackoffMs = options.maxBackoffMs ?? 2000;
     this.currentBackoffMs = this.backoffMs;
     this.maxBurst = options.maxBurst ?? 32;
+    this.slowInRowToTrip = options.slowInRowToTrip ?? 2;
     this.now = options.now ?? defaultNow;
   }
 
@@ -103,12 +111,15 @@ export class SyncFirstGate {
 
   private observe(elapsedMs: number, bytes: number, probing: boolean): void {
     if (elapsedMs <= this.slowMs + bytes * this.msPerByte) {
+      this.slowInRow = 0;
       if (probing) {
         this.asyncUntil = 0;
         this.currentBackoffMs = this.backoffMs;
       }
       return;
     }
+    if (++this.slowInRow < this.slowInRowToTrip) return;
+    this.slowInRow = 0;
     this.stats.trips++;
     if (probing) this.currentBackoffMs = Math.min(this.maxBackoffMs, this.currentBackoffMs * 2);
     this.asyncUntil = this.now() + this.currentBackoffMs;
