@@ -34,7 +34,7 @@ function rig(options: Partial<BusyPollOptions> = {}) {
 describe('BusyPoll', () => {
   it('keeps the loop turning for the budget after a reply, and a request inside it is a hit', () => {
     const r = rig();
-    r.poll.replied();
+    r.poll.replied(0);
     expect(r.poll.active).toBe(true);
     r.advance(30);
     expect(r.turn()).toBe(1); // still inside 50 µs: polls on
@@ -50,11 +50,11 @@ describe('BusyPoll', () => {
 
   it('counts a window with no request since the last reply as a miss, and only the first request after a reply as a hit', () => {
     const r = rig();
-    r.poll.replied();
+    r.poll.replied(0);
     r.drain();
     expect(r.poll.stats).toMatchObject({ hits: 0, misses: 1 });
     r.poll.received(); // arrives while asleep: no hit
-    r.poll.replied();
+    r.poll.replied(0);
     r.advance(10);
     r.poll.received();
     r.poll.received();
@@ -63,10 +63,24 @@ describe('BusyPoll', () => {
     expect(r.poll.stats).toMatchObject({ hits: 1, misses: 1 });
   });
 
+  it('opens no window while replies still wait in the socket\'s buffer, and then leaves the last request heard', () => {
+    const r = rig();
+    r.poll.replied(0);
+    r.poll.received(); // a hit: the request is being served
+    r.poll.replied(65536); // its large reply did not all reach the kernel: the window is not extended
+    r.advance(60);
+    expect(r.turn()).toBe(1);
+    expect(r.poll.active).toBe(false);
+    expect(r.poll.stats).toMatchObject({ hits: 1, misses: 0 });
+    r.poll.replied(65536);
+    expect(r.poll.active).toBe(false);
+    expect(r.turn()).toBe(0);
+  });
+
   it('each reply extends the window: a client that keeps answering inside the budget keeps it polling', () => {
     const r = rig();
     for (let i = 0; i < 100; i++) {
-      r.poll.replied();
+      r.poll.replied(0);
       r.advance(40);
       r.turn();
       r.poll.received();
@@ -78,27 +92,27 @@ describe('BusyPoll', () => {
   it('pauses after four misses in a row, probes after the pause, doubles it while probes miss, and a hit ends it', () => {
     const r = rig();
     const missOnce = () => {
-      r.poll.replied();
+      r.poll.replied(0);
       r.drain();
     };
     for (let i = 0; i < 4; i++) missOnce();
     expect(r.poll.stats).toMatchObject({ misses: 4, pauses: 1 });
     // Paused for 10 ms: replies start no window.
-    r.poll.replied();
+    r.poll.replied(0);
     expect(r.poll.active).toBe(false);
     r.advance(9_000);
-    r.poll.replied();
+    r.poll.replied(0);
     expect(r.poll.active).toBe(false);
     // After the pause one probe; it misses again: 20 ms now.
     r.advance(1_100);
     missOnce();
     expect(r.poll.stats).toMatchObject({ misses: 5, pauses: 2 });
     r.advance(15_000);
-    r.poll.replied();
+    r.poll.replied(0);
     expect(r.poll.active).toBe(false);
     r.advance(5_100);
     // This probe hits: polling resumes for every reply, and the pause is back to 10 ms.
-    r.poll.replied();
+    r.poll.replied(0);
     expect(r.poll.active).toBe(true);
     r.poll.received();
     r.drain();
@@ -107,25 +121,25 @@ describe('BusyPoll', () => {
     missOnce();
     expect(r.poll.stats.pauses).toBe(3);
     r.advance(10_100);
-    r.poll.replied();
+    r.poll.replied(0);
     expect(r.poll.active).toBe(true);
   });
 
   it('the pause stops doubling at its maximum', () => {
     const r = rig({ maxPauseMs: 40 });
     const pausedFor = (): number => {
-      r.poll.replied();
+      r.poll.replied(0);
       r.drain(); // the probe misses
       let ms = 0;
       for (;;) {
-        r.poll.replied();
+        r.poll.replied(0);
         if (r.poll.active) return ms;
         r.advance(1000);
         ms++;
       }
     };
     for (let i = 0; i < 3; i++) {
-      r.poll.replied();
+      r.poll.replied(0);
       r.drain();
     }
     expect([pausedFor(), pausedFor(), pausedFor(), pausedFor()]).toEqual([10, 20, 40, 40]);
@@ -133,16 +147,16 @@ describe('BusyPoll', () => {
 
   it('a budget of 0 never polls; stop() ends the window at the next turn and starts no other', () => {
     const off = rig({ budgetMicros: 0 });
-    off.poll.replied();
+    off.poll.replied(0);
     expect(off.poll.active).toBe(false);
     expect(off.turn()).toBe(0);
 
     const r = rig();
-    r.poll.replied();
+    r.poll.replied(0);
     r.poll.stop();
     r.turn();
     expect(r.poll.active).toBe(false);
-    r.poll.replied();
+    r.poll.replied(0);
     expect(r.poll.active).toBe(false);
     expect(r.turn()).toBe(0);
   });
@@ -176,11 +190,11 @@ describe('BusyPoll', () => {
         poll.received();
         if (++rounds === 50) return resolve();
         serverSide.write('x');
-        poll.replied();
+        poll.replied(serverSide.writableLength);
       });
     });
     serverSide.write('x');
-    poll.replied();
+    poll.replied(serverSide.writableLength);
     await done;
     expect(poll.stats.hits).toBeGreaterThanOrEqual(45);
     // The loop turned without sleeping between a reply and its answer (more turns than rounds).

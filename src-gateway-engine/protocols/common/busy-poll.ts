@@ -60,11 +60,11 @@ export interface PollHooks {
   /** Bytes arrived on a client socket. */
   received(): void;
   /**
-   * Replies were handed to the kernel, all of them (after a cork was released). Not called
-   * while some still wait in the socket's own buffer: the client is busy reading a large
-   * reply then, and a loop polling beside it would take the CPU it needs.
+   * Replies were released from a cork; `unsentBytes` of them still wait in the socket's own
+   * buffer (`socket.writableLength`). Only when that is 0 does a window open: otherwise the
+   * client is busy reading a large reply, and a loop polling beside it would take its CPU.
    */
-  replied(): void;
+  replied(unsentBytes: number): void;
 }
 
 /** Hooks that do nothing: polling off (tests, and servers built without a poller). */
@@ -131,7 +131,8 @@ export class BusyPoll implements PollHooks {
     this.pauseMs = this.firstPauseMs;
   }
 
-  replied(): void {
+  replied(unsentBytes: number): void {
+    if (unsentBytes > 0) return;
     this.heard = false;
     if (this.budgetMs === 0 || this.stopped) return;
     const t = this.now();

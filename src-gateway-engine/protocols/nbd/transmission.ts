@@ -136,7 +136,7 @@ export class Transmission {
   private readonly uncork = (): void => {
     this.corked = false;
     this.socket.uncork();
-    if (this.socket.writableLength === 0) this.config.poll.replied();
+    this.config.poll.replied(this.socket.writableLength);
   };
   private readonly onDrain = (): void => this.maybeResume();
 

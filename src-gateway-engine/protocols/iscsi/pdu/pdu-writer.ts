@@ -19,7 +19,7 @@ export class PduWriter {
   private readonly uncork = (): void => {
     this.corked = false;
     this.socket.uncork();
-    if (this.socket.writableLength === 0) this.poll.replied();
+    this.poll.replied(this.socket.writableLength);
   };
 
   constructor(
