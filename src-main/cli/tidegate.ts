@@ -81,7 +81,7 @@ function uploadBuffer(text: string): { capacityBytes: number; segmentBytes: numb
   return { capacityBytes, segmentBytes };
 }
 
-/** A flag that takes whole seconds (the config check then bounds it). */
+/** A flag that takes a whole number of `unit` (the config check then bounds it). */
 function wholeNumber(text: string | undefined, flag: string, unit: string): number {
   if (text === undefined || !/^\d+$/.test(text)) throw new UsageError(`${flag} takes whole ${unit} (got ${JSON.stringify(text ?? '')})`);
   return Number(text);

@@ -44,14 +44,22 @@ describe('NbdServer.clients', () => {
   });
 });
 
+/**
+ * A server with a busy poller of a generous budget (20 ms, so a loaded test machine's client
+ * answers inside it) serving one in-memory export `a`, and a client attached to it.
+ */
+async function polledClient(size: number): Promise<{ poll: BusyPoll; client: RawNbdClient }> {
+  const poll = new BusyPoll({ budgetMicros: 20_000 });
+  const started = await startServer({ a: new MemoryDevice({ size }) }, { poll });
+  server = started.server;
+  const { client } = await RawNbdClient.attach(started.port, 'a');
+  clients.push(client);
+  return { poll, client };
+}
+
 describe('NbdServer busy polling', () => {
   it('tells the poller of every request and reply: a client answering inside the budget finds the loop still polling', async () => {
-    // A generous budget (20 ms), so a loaded test machine's client answers inside it.
-    const poll = new BusyPoll({ budgetMicros: 20_000 });
-    const started = await startServer({ a: new MemoryDevice({ size: 1 << 20 }) }, { poll });
-    server = started.server;
-    const { client } = await RawNbdClient.attach(started.port, 'a');
-    clients.push(client);
+    const { poll, client } = await polledClient(1 << 20);
     const hitsAfterHandshake = poll.stats.hits;
     for (let i = 0; i < 20; i++) {
       client.request(NBD_CMD_READ, BigInt(i), BigInt(i * 4096), 4096);
@@ -64,11 +72,7 @@ describe('NbdServer busy polling', () => {
 
 describe('NbdServer busy polling behind a large reply', () => {
   it('opens no polling window while a reply still waits in the socket\'s buffer (the client is busy reading it)', async () => {
-    const poll = new BusyPoll({ budgetMicros: 20_000 });
-    const started = await startServer({ a: new MemoryDevice({ size: 32 << 20 }) }, { poll });
-    server = started.server;
-    const { client } = await RawNbdClient.attach(started.port, 'a');
-    clients.push(client);
+    const { poll, client } = await polledClient(32 << 20);
     await new Promise((r) => setTimeout(r, 50)); // the handshake's last window has ended
     const before = { ...poll.stats };
     client.socket.pause(); // the client reads nothing: 16 MiB cannot all reach the kernel
