@@ -1,4 +1,4 @@
-import { appendFile, open, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, open, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../errors/index.js';
 import { CoreTempDirs, settle, taggedBlock, waitUntil } from '../test/support/core-temp-dirs.js';
 import { WriteLog, type LogRecord, type WriteLogOptions } from './write-log.js';
-import { RECORD_HEADER_BYTES, RecordKind, SEGMENT_HEADER_BYTES, segmentFileName } from './write-log-format.js';
+import { RECORD_HEADER_BYTES, RecordKind, SEGMENT_HEADER_BYTES, freeFileName, segmentFileName } from './write-log-format.js';
+import { REC, keptFiles, patchHeader, recordStarts, segFiles } from './test/log-files.js';
 
 const tmp = new CoreTempDirs('wal');
 const opened: WriteLog[] = [];
@@ -15,8 +16,6 @@ afterEach(async () => {
   for (const l of opened.splice(0)) await l.close().catch(() => undefined);
   await tmp.cleanup();
 });
-
-const REC = RECORD_HEADER_BYTES + 4096; // one 4 KiB write record
 
 async function openLog(dir: string, o: Partial<WriteLogOptions> = {}) {
   const r = await WriteLog.open({ dir, capacityBytes: 64 * REC, segmentBytes: 16 * REC, syncPolicy: 'flush', afterSeq: 0, ...o });
@@ -39,10 +38,6 @@ function write(log: WriteLog, block: number, tag: string, durable = false): Prom
   return log.append(RecordKind.Write, block * 4096, 4096, taggedBlock(tag), durable);
 }
 
-async function segFiles(dir: string): Promise<string[]> {
-  return (await readdir(dir)).filter((n) => n.endsWith('.seg')).sort();
-}
-
 /** Wait until the spare segment `segmentNo` exists with its whole header. */
 function waitForSpare(dir: string, segmentNo: number): Promise<void> {
   const headerWritten = async () => (await stat(join(dir, segmentFileName(segmentNo))).then((st) => st.size, () => -1)) === SEGMENT_HEADER_BYTES;
@@ -54,26 +49,6 @@ async function recordSegFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const f of await segFiles(dir)) if ((await stat(join(dir, f))).size > SEGMENT_HEADER_BYTES) out.push(f);
   return out;
-}
-
-/** File positions of each record header in a segment buffer. */
-function recordStarts(buf: Buffer): number[] {
-  const out: number[] = [];
-  let pos = SEGMENT_HEADER_BYTES;
-  while (pos + RECORD_HEADER_BYTES <= buf.length) {
-    out.push(pos);
-    const kind = buf.readUInt8(pos + 4);
-    const len = buf.readUInt32LE(pos + 24);
-    pos += RECORD_HEADER_BYTES + (kind === RecordKind.Write ? len : 0);
-  }
-  return out;
-}
-
-/** Rewrite a record header field and fix its header CRC, so only the semantic check can catch it. */
-function patchHeader(buf: Buffer, pos: number, edit: (h: Buffer) => void): void {
-  const h = buf.subarray(pos, pos + RECORD_HEADER_BYTES);
-  edit(h);
-  h.writeUInt32LE(crc32(h.subarray(0, 36)), 36);
 }
 
 describe('WriteLog group commit', () => {
@@ -269,6 +244,18 @@ describe('WriteLog torn and corrupt tails', () => {
     expect(await segFiles(dir)).toEqual([files[0]]);
   });
 
+  it('a first segment with a bad file header ends replay before anything: no later segment can prove nothing was lost', async () => {
+    const dir = await tmp.make();
+    const files = await threeSegments(dir);
+    const p = join(dir, files[0]!);
+    const buf = await readFile(p);
+    buf[3]! ^= 0x20;
+    await writeFile(p, buf);
+    const r = await openLog(dir);
+    expect(r.replayed).toEqual([]);
+    expect(await segFiles(dir)).toEqual([]);
+  });
+
   it('a sequence gap inside a segment (valid CRCs) ends replay at the gap', async () => {
     const dir = await tmp.make();
     const files = await threeSegments(dir);
@@ -351,7 +338,7 @@ describe('WriteLog segments', () => {
     for (const f of await segFiles(dir)) expect((await stat(join(dir, f))).size).toBeLessThanOrEqual(SEGMENT_HEADER_BYTES + 3 * REC);
   });
 
-  it('prepares the next segment ahead of need: a rollover uses it, close deletes it, a crash leaves one that open drops', async () => {
+  it('prepares the next segment ahead of need: a rollover uses it, close keeps its file for reuse, a crash leaves one that open drops', async () => {
     const dir = await tmp.make();
     const { log } = await openLog(dir, { segmentBytes: SEGMENT_HEADER_BYTES + 2 * REC });
     await write(log, 0, 'a0');
@@ -361,19 +348,23 @@ describe('WriteLog segments', () => {
     const third = await write(log, 2, 'a2'); // segment 1 is full: the spare becomes segment 2
     expect(third.segmentNo).toBe(2);
     await waitForSpare(dir, 3);
+    const spareIno = (await stat(join(dir, segmentFileName(3)))).ino;
     await log.close();
     expect(await segFiles(dir)).toEqual([segmentFileName(1), segmentFileName(2)]);
-    // A process killed with a spare on disk: open drops it, and the log goes on.
+    expect(await keptFiles(dir)).toEqual([freeFileName(3)]);
+    // The next segment is the kept file, under a number no file ever had.
     const again = await openLog(dir, { segmentBytes: SEGMENT_HEADER_BYTES + 2 * REC });
     expect(again.replayed.map((r) => r.seq)).toEqual([1, 2, 3]);
-    expect((await write(again.log, 3, 'a3')).segmentNo).toBe(3);
-    await waitForSpare(dir, 4);
+    expect((await write(again.log, 3, 'a3')).segmentNo).toBe(4);
+    expect((await stat(join(dir, segmentFileName(4)))).ino).toBe(spareIno);
+    await waitForSpare(dir, 5);
+    // A process killed with a spare on disk: open drops it, and the log goes on.
     const crashedDir = await tmp.make();
     for (const f of await segFiles(dir)) await writeFile(join(crashedDir, f), await readFile(join(dir, f)));
     await again.log.close();
     const reopened = await openLog(crashedDir, { segmentBytes: SEGMENT_HEADER_BYTES + 2 * REC });
     expect(reopened.replayed.map((r) => r.seq)).toEqual([1, 2, 3, 4]);
-    expect(await segFiles(crashedDir)).toEqual([1, 2, 3].map(segmentFileName));
+    expect(await segFiles(crashedDir)).toEqual([1, 2, 4].map(segmentFileName));
     const next = await write(reopened.log, 4, 'a4');
     expect(next.seq).toBe(5);
     expect((await reopened.log.readData(next.segmentNo, next.dataPosition, 4096)).equals(taggedBlock('a4'))).toBe(true);

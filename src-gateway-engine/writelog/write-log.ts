@@ -13,6 +13,9 @@
  * - syncPolicy 'always': every acknowledged write survives power loss; slower.
  * - Replay stops at the first record that is torn, fails its CRC or breaks the sequence, and
  *   discards everything after it (later segments too), so what survives is always a prefix.
+ *   One exception, which loses nothing: when the next segment goes on with exactly the next
+ *   sequence number, what followed the last whole record was not part of the log (a recycled
+ *   file's old bytes whose truncation at seal did not reach the disk), and replay goes on.
  * - A failed write or fdatasync fail-stops the log (fsyncgate: the page cache can no longer be
  *   trusted): every pending and later append fails with VOLUME_FAILED until a restart replays.
  * - A full disk when a new segment is needed is not a fail-stop (nothing written is at stake):
@@ -24,8 +27,13 @@
  * the object store holds a recovery point covering them. The bytes of all segments on disk
  * count against `capacityBytes`; an append that does not fit waits (back-pressure), it never
  * fails for fullness.
+ *
+ * Released segments' files are kept, while the capacity has room for them, to hold later
+ * segments (recycled-segment-files.ts says why). Such a file is truncated to its records when
+ * sealed; until then its old bytes follow the new records, and records carry their segment's
+ * tag so that replay never takes an old one for a new one.
  */
-import { mkdir, open, readdir, readFile, rm, truncate, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, truncate, type FileHandle } from 'node:fs/promises';
 import { writevSync } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { join } from 'node:path';
@@ -36,13 +44,17 @@ import {
   RECORD_HEADER_BYTES,
   RECORD_MAGIC,
   RecordKind,
+  SEGMENT_FLAG_RECYCLED,
   SEGMENT_FORMAT_VERSION,
+  SEGMENT_FORMAT_VERSION_UNTAGGED,
   SEGMENT_HEADER_BYTES,
   SEGMENT_SIGNATURE,
   parseSegmentFileName,
+  recordSegmentTag,
   segmentFileName,
 } from './write-log-format.js';
 import { SegmentRecords, type LogRecord } from './segment-records.js';
+import { RecycledSegmentFiles } from './recycled-segment-files.js';
 
 /** Batches from this size on are appended through the thread pool (see writeBatches). */
 const ASYNC_APPEND_BYTES = 256 * 1024;
@@ -89,6 +101,8 @@ interface OpenSegment {
   segmentNo: number;
   fh: FileHandle;
   size: number;
+  /** The file's size when it became this segment: a recycled file's old size, else the header's. */
+  fileBytes: number;
   firstSeq: number;
   lastSeq: number;
 }
@@ -129,47 +143,71 @@ export class WriteLog {
   /** The newest seal whose fdatasync may still be under way (each seal waits for the one before). */
   private sealInFlight: Promise<void> | undefined;
 
-  private constructor(opts: WriteLogOptions, nextSeq: number, nextSegmentNo: number) {
+  /** Uploaded segments' files waiting to hold new segments. */
+  private readonly kept: RecycledSegmentFiles;
+
+  private constructor(opts: WriteLogOptions, nextSeq: number, nextSegmentNo: number, kept: RecycledSegmentFiles) {
     this.opts = opts;
     this.capacity = opts.capacityBytes;
     this.nextSeq = nextSeq;
     this.nextSegmentNo = nextSegmentNo;
+    this.kept = kept;
   }
 
   /** Open (or create) a log folder and replay it. */
   static async open(opts: WriteLogOptions): Promise<OpenedWriteLog> {
     await mkdir(opts.dir, { recursive: true });
-    const names = (await readdir(opts.dir)).map((n) => [n, parseSegmentFileName(n)] as const);
-    const segmentNos = names.flatMap(([, no]) => (no === undefined ? [] : [no])).sort((a, b) => a - b);
+    const names = await readdir(opts.dir);
+    const segmentNos = names.flatMap((n) => parseSegmentFileName(n) ?? []).sort((a, b) => a - b);
     const replayed: LogRecord[] = [];
     const sealed: SealedSegment[] = [];
     const sizes = new Map<number, number>();
     let discardedBytes = 0;
     let expectSeq: number | undefined;
     let broken = false;
+    // A segment whose records ended before its bytes did. The next segment decides what that
+    // was: if it goes on with exactly the next sequence number, nothing was lost there.
+    let stopped: SegmentStop | undefined;
+    const endLogAt = (stop: SegmentStop): void => {
+      broken = true;
+      if (stop.leftovers) return; // a recycled file's old bytes: nothing of this log
+      discardedBytes += stop.bytes;
+      opts.onWarning?.('write log: torn or corrupt tail discarded', { segmentNo: stop.segmentNo, validBytes: stop.validBytes, discardedBytes: stop.bytes, reason: stop.reason });
+    };
     for (const segmentNo of segmentNos) {
       const path = join(opts.dir, segmentFileName(segmentNo));
       if (broken) {
-        const bytes = (await readFile(path)).length;
-        discardedBytes += bytes;
-        opts.onWarning?.('write log: discarding segment after a torn record', { segmentNo, bytes });
+        const buf = await readFile(path);
+        // A spare (header only, or a recycled file's old bytes) holds nothing to warn about.
+        if (scanSegment(buf, segmentNo, undefined).records.count > 0) {
+          discardedBytes += buf.length;
+          opts.onWarning?.('write log: discarding segment after a torn record', { segmentNo, bytes: buf.length });
+        }
         await rm(path, { force: true });
         continue;
       }
       const buf = await readFile(path);
       const scan = scanSegment(buf, segmentNo, expectSeq);
       const found = scan.records;
+      // A first record here must be expectSeq: with none, the segment before ends the log.
+      if (stopped && found.count === 0) endLogAt(stopped);
+      else if (stopped && !stopped.leftovers) {
+        opts.onWarning?.('write log: bytes after the last record cut (the next segment goes on from it: nothing was lost)', { segmentNo: stopped.segmentNo, validBytes: stopped.validBytes, cutBytes: stopped.bytes, reason: stopped.reason });
+      }
+      stopped = undefined;
       for (let i = 0; i < found.count; i++) replayed.push(found.record(i));
       if (found.count > 0) expectSeq = found.seq[found.count - 1]! + 1;
       if (scan.validBytes < buf.length) {
-        broken = true;
-        discardedBytes += buf.length - scan.validBytes;
-        opts.onWarning?.('write log: torn or corrupt tail discarded', {
+        const stop: SegmentStop = {
           segmentNo,
           validBytes: scan.validBytes,
-          discardedBytes: buf.length - scan.validBytes,
-          reason: scan.stopReason,
-        });
+          bytes: buf.length - scan.validBytes,
+          reason: scan.stopReason!,
+          leftovers: scan.recycled && !scan.stoppedAtOwnRecord,
+        };
+        // With no record seen yet, no later segment can prove that nothing was lost here.
+        if (expectSeq === undefined || broken) endLogAt(stop);
+        else stopped = stop;
         if (scan.validBytes < SEGMENT_HEADER_BYTES) {
           await rm(path, { force: true });
           continue;
@@ -192,12 +230,17 @@ export class WriteLog {
         bytes: scan.validBytes,
       });
     }
+    if (stopped) endLogAt(stopped);
     const lastLocal = replayed.length > 0 ? replayed[replayed.length - 1]!.seq : 0;
     const nextSeq = Math.max(lastLocal, opts.afterSeq) + 1;
-    const nextSegmentNo = (segmentNos.length > 0 ? segmentNos[segmentNos.length - 1]! : 0) + 1;
-    const log = new WriteLog(opts, nextSeq, nextSegmentNo);
+    const kept = await RecycledSegmentFiles.load(opts.dir, names);
+    // Numbers never repeat while a file that held them exists: a record's tag must not match
+    // a later segment in the same file.
+    const nextSegmentNo = Math.max(0, ...segmentNos, kept.newestSegmentNo) + 1;
+    const log = new WriteLog(opts, nextSeq, nextSegmentNo, kept);
     log.sealed.push(...sealed);
     log.segmentBytesOnDisk = sizes;
+    await kept.trimTo(log.roomForKeptFiles());
     await fsyncDir(opts.dir);
     return { log, replayed, discardedBytes };
   }
@@ -233,7 +276,18 @@ export class WriteLog {
       throw new TidegateError(ErrorCode.InvalidArgument, `write log capacity must be an integer of at least two segments (${2 * this.opts.segmentBytes} bytes), got ${bytes}`);
     }
     this.capacity = bytes;
+    this.kept.trimTo(this.roomForKeptFiles()).catch((err: unknown) => this.opts.onWarning?.('write log: could not delete a kept segment file', { error: String(err) }));
     this.wakeSpaceWaiters();
+  }
+
+  /** Bytes of disk the kept files may hold: what the capacity leaves besides the log's records. */
+  private roomForKeptFiles(): number {
+    return this.capacity - this.usedBytes;
+  }
+
+  /** Bytes and number of uploaded segments' files kept for reuse (recycled-segment-files.ts). */
+  get keptFiles(): { count: number; bytes: number } {
+    return { count: this.kept.count, bytes: this.kept.bytes };
   }
 
   /** Appends waiting for log space (back-pressure in effect when > 0). */
@@ -374,8 +428,9 @@ export class WriteLog {
       this.readHandles.delete(seg.segmentNo);
       this.readFds.delete(seg.segmentNo);
       if (fhp) await fhp.then((fh) => fh.close()).catch(() => undefined);
-      await rm(join(this.opts.dir, segmentFileName(seg.segmentNo)), { force: true });
       this.segmentBytesOnDisk.delete(seg.segmentNo);
+      // Sealed files hold exactly their records (finishSeal truncates), so seg.bytes is the file's size.
+      await this.kept.offer(join(this.opts.dir, segmentFileName(seg.segmentNo)), seg.segmentNo, seg.bytes, this.roomForKeptFiles() - this.kept.bytes);
       released += seg.bytes;
     }
     if (released > 0) this.wakeSpaceWaiters();
@@ -514,6 +569,7 @@ export class WriteLog {
         if (batch.length > 0 && seg.size + bytes + size > this.opts.segmentBytes) break;
         this.pending.shift();
         p.record.segmentNo = seg.segmentNo;
+        stampRecordHeader(p.header, seg.segmentNo);
         p.record.dataPosition = seg.size + bytes + p.header.length;
         batch.push(p);
         buffers.push(p.header);
@@ -620,16 +676,27 @@ export class WriteLog {
     return seg;
   }
 
-  /** A new, empty segment (header only), durable with its directory entry. */
+  /**
+   * A new, empty segment (header only), durable with its directory entry: a kept file when
+   * there is one (its old bytes stay behind the header, see recycled-segment-files.ts), else a new file.
+   */
   private async createSegment(): Promise<OpenSegment> {
     const segmentNo = this.nextSegmentNo++;
     const path = join(this.opts.dir, segmentFileName(segmentNo));
-    const fh = await open(path, 'wx');
+    const recycled = this.kept.take();
+    if (recycled) {
+      await rename(recycled.path, path).catch(async (err: unknown) => {
+        await rm(recycled.path, { force: true }).catch(() => undefined);
+        throw err;
+      });
+    }
+    const fh = await open(path, recycled ? 'r+' : 'wx');
     try {
       if (this.opts.faults?.failCreate?.()) throw Object.assign(new Error('injected: no space left on device'), { code: 'ENOSPC' });
       const header = Buffer.alloc(SEGMENT_HEADER_BYTES);
       SEGMENT_SIGNATURE.copy(header, 0);
       header.writeUInt32LE(SEGMENT_FORMAT_VERSION, 8);
+      header.writeUInt32LE(recycled ? SEGMENT_FLAG_RECYCLED : 0, 12);
       writeU64(header, 16, segmentNo);
       writeU64(header, 24, Date.now());
       await writeAllv(fh, [header], 0);
@@ -642,17 +709,17 @@ export class WriteLog {
       await rm(path, { force: true }).catch(() => undefined);
       throw err;
     }
-    return { segmentNo, fh, size: SEGMENT_HEADER_BYTES, firstSeq: 0, lastSeq: -1 };
+    return { segmentNo, fh, size: SEGMENT_HEADER_BYTES, fileBytes: Math.max(SEGMENT_HEADER_BYTES, recycled?.bytes ?? 0), firstSeq: 0, lastSeq: -1 };
   }
 
-  /** Close and delete the prepared segment (it holds no record; open() would drop it anyway). */
+  /** Close the prepared segment and keep its file for the next open (it holds no record). */
   private async discardSpare(): Promise<void> {
     const spare = this.spare;
     this.spare = undefined;
     const seg = await spare?.catch(() => undefined);
     if (!seg) return;
     await seg.fh.close().catch(() => undefined);
-    await rm(join(this.opts.dir, segmentFileName(seg.segmentNo)), { force: true });
+    await this.kept.offer(join(this.opts.dir, segmentFileName(seg.segmentNo)), seg.segmentNo, seg.fileBytes, this.roomForKeptFiles() - this.kept.bytes).catch(() => undefined);
   }
 
   private sealCurrent(): Promise<void> {
@@ -678,6 +745,8 @@ export class WriteLog {
         throw err;
       });
     }
+    // A recycled file's old bytes past the records go now, so a sealed file is exactly its records.
+    if (seg.fileBytes > seg.size) await seg.fh.truncate(seg.size);
     if (this.opts.faults?.failSync?.()) throw new Error('injected fdatasync failure');
     await seg.fh.datasync();
     await seg.fh.close();
@@ -689,6 +758,23 @@ interface SegmentScan {
   records: SegmentRecords;
   validBytes: number;
   stopReason?: string;
+  /** The tag every record must carry (version 2; undefined for untagged version 1 files). */
+  tag?: number;
+  /** The file held an earlier segment: bytes past its last record may be that segment's. */
+  recycled: boolean;
+  /** The scan stopped at a record of this segment's own (see scanRecords), not at old bytes. */
+  stoppedAtOwnRecord: boolean;
+}
+
+/** Where a segment's records ended before its bytes did (WriteLog.open). */
+interface SegmentStop {
+  segmentNo: number;
+  validBytes: number;
+  /** Bytes after the last whole record. */
+  bytes: number;
+  reason: string;
+  /** Those bytes are what a recycled file held before: no record of this log is among them. */
+  leftovers: boolean;
 }
 
 /** Bytes of records verified between two returns to the event loop (scanSegmentYielding). */
@@ -696,7 +782,7 @@ const SCAN_SLICE_BYTES = 4 * 1024 * 1024;
 
 /** Scan one segment buffer; stops at the first invalid record. */
 function scanSegment(buf: Buffer, segmentNo: number, expectSeq: number | undefined): SegmentScan {
-  const scan: SegmentScan = { records: new SegmentRecords(segmentNo, buf), validBytes: 0 };
+  const scan = newScan(buf, segmentNo);
   if (!scanSegmentHeader(buf, scan)) return scan;
   scanRecords(buf, expectSeq, scan, Infinity);
   return scan;
@@ -704,10 +790,14 @@ function scanSegment(buf: Buffer, segmentNo: number, expectSeq: number | undefin
 
 /** scanSegment in slices, yielding to the event loop between them (a 64 MiB segment's CRCs take tens of ms). */
 async function scanSegmentYielding(buf: Buffer, segmentNo: number): Promise<SegmentScan> {
-  const scan: SegmentScan = { records: new SegmentRecords(segmentNo, buf), validBytes: 0 };
+  const scan = newScan(buf, segmentNo);
   if (!scanSegmentHeader(buf, scan)) return scan;
   while (!scanRecords(buf, undefined, scan, SCAN_SLICE_BYTES)) await yieldToEventLoop();
   return scan;
+}
+
+function newScan(buf: Buffer, segmentNo: number): SegmentScan {
+  return { records: new SegmentRecords(segmentNo, buf), validBytes: 0, recycled: false, stoppedAtOwnRecord: false };
 }
 
 function scanSegmentHeader(buf: Buffer, scan: SegmentScan): boolean {
@@ -715,9 +805,21 @@ function scanSegmentHeader(buf: Buffer, scan: SegmentScan): boolean {
     scan.stopReason = 'bad segment header';
     return false;
   }
-  if (buf.readUInt32LE(8) !== SEGMENT_FORMAT_VERSION) {
-    scan.stopReason = `unsupported segment version ${buf.readUInt32LE(8)}`;
+  const version = buf.readUInt32LE(8);
+  if (version !== SEGMENT_FORMAT_VERSION && version !== SEGMENT_FORMAT_VERSION_UNTAGGED) {
+    scan.stopReason = `unsupported segment version ${version}`;
     return false;
+  }
+  const segmentNo = scan.records.segmentNo;
+  if (readU64(buf, 16) !== segmentNo) {
+    // A kept file renamed for a new segment whose header was not rewritten yet: all old bytes.
+    scan.stopReason = `the header names segment ${readU64(buf, 16)}`;
+    scan.recycled = true;
+    return false;
+  }
+  if (version === SEGMENT_FORMAT_VERSION) {
+    scan.tag = recordSegmentTag(segmentNo);
+    scan.recycled = (buf.readUInt32LE(12) & SEGMENT_FLAG_RECYCLED) !== 0;
   }
   scan.validBytes = SEGMENT_HEADER_BYTES;
   return true;
@@ -729,9 +831,11 @@ function scanSegmentHeader(buf: Buffer, scan: SegmentScan): boolean {
  */
 function scanRecords(buf: Buffer, expectSeq: number | undefined, scan: SegmentScan, sliceBytes: number): boolean {
   const { records } = scan;
-  const stop = (pos: number, reason: string): true => {
+  // ownRecord: the stop is at a whole, valid header of this segment's (a torn or damaged record, not old bytes).
+  const stop = (pos: number, reason: string, ownRecord = false): true => {
     scan.validBytes = pos;
     scan.stopReason = reason;
+    scan.stoppedAtOwnRecord = ownRecord;
     return true;
   };
   let pos = scan.validBytes;
@@ -745,16 +849,17 @@ function scanRecords(buf: Buffer, expectSeq: number | undefined, scan: SegmentSc
     if (buf.length - pos < RECORD_HEADER_BYTES) return stop(pos, 'torn record header');
     if (buf.readUInt32LE(pos) !== RECORD_MAGIC) return stop(pos, 'bad record magic');
     if (crc32(buf.subarray(pos, pos + 36)) !== buf.readUInt32LE(pos + 36)) return stop(pos, 'record header CRC mismatch');
+    if (scan.tag !== undefined && buf.readUInt32LE(pos + 32) !== scan.tag) return stop(pos, `a record of segment ${buf.readUInt32LE(pos + 32)} (an earlier use of the file)`);
     const kind = buf.readUInt8(pos + 4) as RecordKind;
     const seq = readU64(buf, pos + 8);
     const offset = readU64(buf, pos + 16);
     const length = buf.readUInt32LE(pos + 24);
     const dataCrc = buf.readUInt32LE(pos + 28);
-    if (expect !== undefined && seq !== expect) return stop(pos, `sequence gap (${seq} after ${expect - 1})`);
+    if (expect !== undefined && seq !== expect) return stop(pos, `sequence gap (${seq} after ${expect - 1})`, true);
     const dataLen = kind === RecordKind.Write ? length : 0;
     const dataPos = pos + RECORD_HEADER_BYTES;
-    if (buf.length - dataPos < dataLen) return stop(pos, 'torn record data');
-    if (dataLen > 0 && crc32(buf.subarray(dataPos, dataPos + dataLen)) !== dataCrc) return stop(pos, 'record data CRC mismatch');
+    if (buf.length - dataPos < dataLen) return stop(pos, 'torn record data', true);
+    if (dataLen > 0 && crc32(buf.subarray(dataPos, dataPos + dataLen)) !== dataCrc) return stop(pos, 'record data CRC mismatch', true);
     records.push(seq, kind, offset, length, dataPos, dataCrc);
     expect = seq + 1;
     pos = dataPos + dataLen;
@@ -782,6 +887,7 @@ async function readWholeFile(path: string, allocate: (bytes: number) => Buffer):
   }
 }
 
+/** A record header but its segment tag and header CRC (stampRecordHeader, once the segment is known). */
 function encodeRecordHeader(h: Buffer, kind: RecordKind, seq: number, offset: number, length: number, dataCrc: number): void {
   h.writeUInt32LE(RECORD_MAGIC, 0);
   h.writeUInt8(kind, 4);
@@ -791,7 +897,10 @@ function encodeRecordHeader(h: Buffer, kind: RecordKind, seq: number, offset: nu
   writeU64(h, 16, offset);
   h.writeUInt32LE(length, 24);
   h.writeUInt32LE(dataCrc, 28);
-  h.writeUInt32LE(0, 32);
+}
+
+function stampRecordHeader(h: Buffer, segmentNo: number): void {
+  h.writeUInt32LE(recordSegmentTag(segmentNo), 32);
   h.writeUInt32LE(crc32(h.subarray(0, 36)), 36);
 }
 
