@@ -486,12 +486,14 @@ export class Engine {
     const [cacheFs, logFs] = await Promise.all([filesystemSpace(cacheDir), filesystemSpace(logDir)]);
     const cs = this.cache.stats();
     let logUsed = 0;
+    let logKept = 0;
     let dirty = 0;
     let fullest: { volume: string; usedBytes: number; capacityBytes: number } | undefined;
     for (const e of this.volumes.values()) {
       const v = e.volume;
       if (v === undefined) continue;
       logUsed += v.log.usedBytes;
+      logKept += v.log.keptFiles.bytes;
       dirty += v.dirtyBlocks * BLOCK_SIZE;
       if (fullest === undefined || v.log.usedBytes > fullest.usedBytes) fullest = { volume: e.record.name, usedBytes: v.log.usedBytes, capacityBytes: v.log.capacityBytes };
     }
@@ -501,6 +503,7 @@ export class Engine {
         path: logDir,
         capacityBytes: this.writeLogCapacityBytes * Math.max(1, this.volumes.size),
         usedBytes: logUsed,
+        keptBytes: logKept,
         filesystemBytes: logFs.totalBytes,
         filesystemFreeBytes: logFs.freeBytes,
       },
@@ -525,7 +528,7 @@ export class Engine {
           perVolumeBytes: this.writeLogCapacityBytes,
           segmentBytes: this.config.writeLog.segmentBytes,
           // A volume that failed to open still has its share; its log is not counted as used here.
-          volumes: [...this.volumes.values()].map((e) => ({ name: e.record.name, usedBytes: e.volume?.log.usedBytes ?? 0 })),
+          volumes: [...this.volumes.values()].map((e) => ({ name: e.record.name, usedBytes: e.volume?.log.usedBytes ?? 0, keptBytes: e.volume?.log.keptFiles.bytes ?? 0 })),
         },
         cacheFs,
         writeLogFs: logFs,
@@ -743,9 +746,11 @@ export class Engine {
     const cs = this.cache.stats();
     let hits = 0;
     let misses = 0;
+    let kept = 0;
     for (const e of this.volumes.values()) {
       hits += e.volume?.counters.cacheHits ?? 0;
       misses += e.volume?.counters.cacheMisses ?? 0;
+      kept += e.volume?.log.keptFiles.bytes ?? 0;
     }
     const sum = (pick: (m: VolumeInfo['metrics']) => number): number => volumes.reduce((n, v) => n + pick(v.metrics), 0);
     const dirty = sum((m) => m.DirtyBytes);
@@ -783,6 +788,7 @@ export class Engine {
         UploadBufferPercentUsed: (100 * logUsed) / logCap,
         QueuedWrites: dirty,
         WritesWaitingForBuffer: waiting,
+        keptBytes: kept,
         bandwidthBytesPerSec: this.bandwidth.effectiveBytesPerSec,
       },
       volumes,

@@ -77,7 +77,7 @@ function status(volumes: VolumeInfo[]): EngineStatus {
     busyPoll: { budgetMicros: 50, hits: 1200, misses: 7, pauses: 1, pollingSeconds: 0.25 },
     metrics: null,
     cache: { capacityBytes: 100, usedBytes: 25, CacheHitPercent: 90, CachePercentUsed: 25, CachePercentDirty: 5 },
-    uploadBuffer: { capacityBytes: 1000, usedBytes: 100, UploadBufferPercentUsed: 10, QueuedWrites: 100, WritesWaitingForBuffer: 0, bandwidthBytesPerSec: 0 },
+    uploadBuffer: { capacityBytes: 1000, usedBytes: 100, UploadBufferPercentUsed: 10, QueuedWrites: 100, WritesWaitingForBuffer: 0, keptBytes: 640, bandwidthBytesPerSec: 0 },
     volumes,
   };
 }
@@ -97,6 +97,7 @@ describe('engine metrics', () => {
     expect(text).toContain('tidegate_cache_dirty_percent 5\n');
     expect(text).toContain('tidegate_upload_buffer_used_percent 10\n');
     expect(text).toContain('tidegate_upload_buffer_used_bytes 100\n');
+    expect(text).toContain('tidegate_upload_buffer_kept_bytes 640\n');
     expect(text).toContain('tidegate_cache_hit_percent{volume="vol1"} 75\n');
     expect(text).toContain('tidegate_write_bytes_total{volume="vol1"} 8192\n');
     expect(text).toContain('tidegate_queued_writes_bytes{volume="vol1"} 4096\n');

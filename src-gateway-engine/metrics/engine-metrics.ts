@@ -66,6 +66,7 @@ export function registerEngineMetrics(registry: MetricsRegistry, status: () => E
   const protocolErrors = registry.counter({ name: 'tidegate_iscsi_protocol_errors_total', help: 'iSCSI connections dropped for protocol errors (malformed PDUs, bad digests).' });
   const pollHits = registry.counter({ name: 'tidegate_busy_poll_hits_total', help: 'Replies whose next request arrived while the engine was still polling (a wake-up saved).' });
   const pollMisses = registry.counter({ name: 'tidegate_busy_poll_misses_total', help: 'Polling windows after a reply that ended with no request.' });
+  const bufKept = registry.gauge({ name: 'tidegate_upload_buffer_kept_bytes', help: 'Bytes of uploaded write-log segment files kept to hold new writes (overwriting them is faster than new files); within the upload buffer, not counted as used.' });
   const pollSeconds = registry.counter({ name: 'tidegate_busy_poll_seconds_total', help: 'Seconds the engine spent in polling windows (protocols.busyPollMicroseconds), requests served inside them included.' });
   const perVolume = [iscsiSessions, cacheHit, queued, sinceRp, up, down, readBytes, writeBytes, readOps, writeOps, retries, deferring, deferred, failed, readAvg, writeAvg, readP99, writeP99];
 
@@ -75,6 +76,7 @@ export function registerEngineMetrics(registry: MetricsRegistry, status: () => E
     cacheDirty.set(s.cache.CachePercentDirty);
     bufPercent.set(s.uploadBuffer.UploadBufferPercentUsed);
     bufBytes.set(s.uploadBuffer.usedBytes);
+    bufKept.set(s.uploadBuffer.keptBytes);
     loginFailures.set(s.iscsiEvents.loginFailures);
     protocolErrors.set(s.iscsiEvents.protocolErrors);
     pollHits.set(s.busyPoll.hits);

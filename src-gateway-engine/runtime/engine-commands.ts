@@ -131,6 +131,8 @@ export interface EngineStatus {
     QueuedWrites: number;
     /** Writes waiting for upload-buffer space, all volumes. */
     WritesWaitingForBuffer: number;
+    /** Uploaded segments' files kept to hold new writes (within the capacity; not in usedBytes), all volumes. */
+    keptBytes: number;
     bandwidthBytesPerSec: number;
   };
   volumes: VolumeInfo[];
@@ -239,6 +241,8 @@ export interface DiskAllocation {
   /** Configured capacity. */
   capacityBytes: number;
   usedBytes: number;
+  /** Disk it holds besides `usedBytes` and counts as its own: the write logs' kept segment files (upload buffer only). */
+  keptBytes?: number;
   /** Size and free space of the filesystem holding `path`. */
   filesystemBytes: number;
   filesystemFreeBytes: number;

@@ -78,5 +78,8 @@ describe('planStorageChange', () => {
     const apart = now({ free: 2 * GiB, separate: true });
     expect(planStorageChange({ cacheBytes: 3 * GiB }, apart)).toEqual({ cacheBytes: 3 * GiB });
     expect(refusal({ uploadBufferBytes: 6 * GiB }, apart)).toMatch(/^the upload buffer would need 5.61 GiB more disk space, but its filesystem has 2 GiB free$/);
+    // Kept log files (uploaded segments' files held for reuse) already hold their part of the share.
+    const kept = now({ free: 2 * GiB, separate: true, volumes: [{ name: 'a', usedBytes: 100 * MiB, keptBytes: 2 * GiB }, { name: 'b', usedBytes: 300 * MiB, keptBytes: 2 * GiB }] });
+    expect(planStorageChange({ uploadBufferBytes: 6 * GiB }, kept)).toEqual({ writeLogBytesPerVolume: 3 * GiB });
   });
 });

@@ -22,7 +22,8 @@ export interface StorageNow {
     /** Each volume's current share. */
     perVolumeBytes: number;
     segmentBytes: number;
-    volumes: Array<{ name: string; usedBytes: number }>;
+    /** usedBytes: records not yet uploaded; keptBytes: uploaded segments' files kept for reuse. */
+    volumes: Array<{ name: string; usedBytes: number; keptBytes?: number }>;
   };
   /** Free space of the filesystems holding the cache and the write logs; equal `device` = shared. */
   cacheFs: { device: number; freeBytes: number };
@@ -73,7 +74,8 @@ export function planStorageChange(params: unknown, now: StorageNow): StoragePlan
 
 /** Refuse a change that makes the allocations need more than their filesystem has free. */
 function checkFits(plan: StoragePlan, now: StorageNow, shares: number): void {
-  const logUsed = now.writeLog.volumes.reduce((n, v) => n + v.usedBytes, 0);
+  // Kept log files already hold their disk: a larger share takes only the rest from the filesystem.
+  const logUsed = now.writeLog.volumes.reduce((n, v) => n + v.usedBytes + (v.keptBytes ?? 0), 0);
   // What each allocation may still take from its filesystem; a shrunk cache forgets blocks first.
   const cacheNeed = (cap: number): number => Math.max(0, cap - Math.min(now.cache.usedBytes, cap));
   const logNeed = (perVolume: number): number => Math.max(0, perVolume * shares - logUsed);

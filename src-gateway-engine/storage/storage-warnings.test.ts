@@ -27,6 +27,8 @@ describe('storageWarnings', () => {
     expect(shared[0]!.message).toMatch(/need 5 GiB more than the filesystem holding \/data\/cache has free \(25 GiB\)/);
     // What is already used counts as given: 15 GiB of the cache used → only 5 + 10 needed.
     expect(codes(facts({ cache: alloc({ ...fs, usedBytes: 15 * GiB }), uploadBuffer: alloc({ ...fs, capacityBytes: 10 * GiB }) }))).not.toContain('FILESYSTEM_TOO_SMALL');
+    // Kept write-log files hold their disk already: 8 GiB kept → only 20 + 2 needed.
+    expect(codes(facts({ cache: alloc(fs), uploadBuffer: alloc({ ...fs, capacityBytes: 10 * GiB, keptBytes: 8 * GiB }) }))).not.toContain('FILESYSTEM_TOO_SMALL');
     // Separate filesystems: each on its own.
     const apart = storageWarnings(facts({ sameFilesystem: false, cache: alloc(fs), uploadBuffer: alloc({ path: '/logs', capacityBytes: 30 * GiB, ...fs }) }));
     expect(apart.filter((w) => w.code === 'FILESYSTEM_TOO_SMALL').map((w) => w.message)).toEqual([expect.stringMatching(/^the upload buffer \(30 GiB\) needs 5 GiB more than the filesystem holding \/logs/)]);

@@ -45,7 +45,8 @@ export interface StorageFacts {
 /** Every warning that applies, most severe first. */
 export function storageWarnings(f: StorageFacts): StorageWarning[] {
   const out: StorageWarning[] = [];
-  const need = (a: DiskAllocation): number => Math.max(0, a.capacityBytes - a.usedBytes);
+  // What an allocation may still take from its filesystem (kept log files already hold theirs).
+  const need = (a: DiskAllocation): number => Math.max(0, a.capacityBytes - a.usedBytes - (a.keptBytes ?? 0));
   if (f.sameFilesystem) {
     const missing = need(f.cache) + need(f.uploadBuffer) - f.cache.filesystemFreeBytes;
     if (missing > 0) {

@@ -46,6 +46,7 @@ export function statusSample(o: SampleOverrides = {}): StatusSample {
       UploadBufferPercentUsed: o.uploadBufferPercent ?? 5,
       QueuedWrites: 0,
       WritesWaitingForBuffer: 0,
+      keptBytes: 0,
       bandwidthBytesPerSec: 0,
     },
     volumes: o.volumes ?? [sampleVolume('vol1')],

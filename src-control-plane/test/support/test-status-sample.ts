@@ -8,7 +8,7 @@ export function testStatusSample(at: Date, version = '0.1.0'): StatusSample {
     version,
     IoWaitPercent: 0,
     cache: { capacityBytes: 1 << 30, usedBytes: 0, CacheHitPercent: 100, CachePercentUsed: 0, CachePercentDirty: 0 },
-    uploadBuffer: { capacityBytes: 1 << 30, usedBytes: 0, UploadBufferPercentUsed: 0, QueuedWrites: 0, WritesWaitingForBuffer: 0, bandwidthBytesPerSec: 0 },
+    uploadBuffer: { capacityBytes: 1 << 30, usedBytes: 0, UploadBufferPercentUsed: 0, QueuedWrites: 0, WritesWaitingForBuffer: 0, keptBytes: 0, bandwidthBytesPerSec: 0 },
     volumes: [],
     errors: [],
   };
