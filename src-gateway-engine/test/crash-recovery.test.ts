@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startGateway, tidegate, type GatewayProcess } from './support/gateway-process.js';
 import { createTestBucket, s3TestTarget, type TestBucket } from './support/s3-test-bucket.js';
 import { prng } from './support/seeded-prng.js';
+import { SEGMENT_FLAG_RECYCLED, SEGMENT_HEADER_BYTES } from '../writelog/write-log-format.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PYTHON = '/usr/bin/python3';
@@ -134,6 +135,16 @@ async function verifyPrefix(uri: string, history: WriteHistory, minP: number, wh
   return p;
 }
 
+/** True when a segment file in `walDir` is a recycled one (its header's flag), old records behind its own. */
+async function holdsRecycledSegment(walDir: string): Promise<boolean> {
+  for (const name of await readdir(walDir)) {
+    if (!name.endsWith('.seg')) continue;
+    const header = await readFile(join(walDir, name)).catch(() => Buffer.alloc(0));
+    if (header.length >= SEGMENT_HEADER_BYTES && (header.readUInt32LE(12) & SEGMENT_FLAG_RECYCLED) !== 0) return true;
+  }
+  return false;
+}
+
 interface StoreUnderTest {
   label: string;
   skip?: string;
@@ -175,19 +186,24 @@ describe.each(stores)('crash recovery on the $label', (store) => {
       try {
         await tidegate(['volume', 'create', 'crash', '--size', '64MiB', '--mode', mode, ...(mode === 'stored' ? ['--disk', join(dataDir, 'primary.img')] : []), '--data-dir', dataDir], env);
         let flushed = 0;
+        let crashesOnRecycledFiles = 0;
         for (let cycle = 0; cycle < 4; cycle++) {
+          // Upload and release what the log holds: its files are kept and hold the writes that follow.
+          await tidegate(['volume', 'sync', 'crash', '--data-dir', dataDir], env);
           const killAt = 200 + rnd.int(1200);
           const g = gw;
           const w = await runWriter(gw.nbdUri('crash'), history, 5000, rnd.int(1e9), 10 + rnd.int(50), (n) => {
             if (n === killAt) void g.kill9();
           });
           expect(w.exitCode, 'the writer saw the gateway die').toBe(3);
+          if (await holdsRecycledSegment(join(dataDir, 'volumes', 'crash', 'wal'))) crashesOnRecycledFiles++;
           flushed = Math.max(flushed, w.flushed);
           gw = await startGateway(dataDir, args, env);
           const p = await verifyPrefix(gw.nbdUri('crash'), history, flushed, `cycle ${cycle}`);
           expect(p).toBeLessThanOrEqual(w.acked + 1);
           flushed = p;
         }
+        expect(crashesOnRecycledFiles, 'some kill -9 hit a log writing into recycled segment files').toBeGreaterThan(0);
       } finally {
         await gw.kill9();
       }
