@@ -75,7 +75,7 @@ export function engineStatusFixture(patch: Partial<EngineStatus> = {}): EngineSt
     busyPoll: { budgetMicros: 50, hits: 0, misses: 0, pauses: 0, pollingSeconds: 0 },
     metrics: null,
     cache: { capacityBytes: 10 * GiB, usedBytes: 2 * GiB, CacheHitPercent: 93.5, CachePercentUsed: 20, CachePercentDirty: 1 },
-    uploadBuffer: { capacityBytes: 4 * GiB, usedBytes: 0, UploadBufferPercentUsed: 0, QueuedWrites: 0, WritesWaitingForBuffer: 0, bandwidthBytesPerSec: 0 },
+    uploadBuffer: { capacityBytes: 4 * GiB, usedBytes: 0, UploadBufferPercentUsed: 0, QueuedWrites: 0, WritesWaitingForBuffer: 0, keptBytes: 0, bandwidthBytesPerSec: 0 },
     volumes: [],
     ...patch,
   };
