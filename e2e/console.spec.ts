@@ -156,6 +156,8 @@ test('storage, bandwidth, and logs & diagnostics with a support bundle', async (
   await open(page, 'storage');
   await expect(page.getByRole('heading', { level: 1, name: 'Storage' })).toBeVisible();
   await expect(page.getByTestId('allocation-cache')).toBeVisible();
+  // The 256 MiB written earlier passed through the 64 MiB upload buffer: uploaded segments' files stay for reuse.
+  await expect(page.getByTestId('allocation-upload-buffer-kept')).toContainText(/Also holds \d+(\.\d+)? MiB of uploaded write-log files/);
   await screenshot(page, '10-storage');
 
   await page.goto(`${gatewayUnderTest().origin}/#/bandwidth`);

@@ -17,6 +17,11 @@ export function AllocationCard({ title, alloc, testId }: { title: string; alloc:
           {formatBytes(alloc.usedBytes)} of {formatBytes(alloc.capacityBytes)} ({formatPercent(alloc.capacityBytes > 0 ? (alloc.usedBytes / alloc.capacityBytes) * 100 : 0)})
         </span>
       </div>
+      {alloc.keptBytes ? (
+        <p className="small muted" data-testid={`${testId}-kept`}>
+          Also holds {formatBytes(alloc.keptBytes)} of uploaded write-log files kept for later writes to overwrite (counted within the capacity).
+        </p>
+      ) : null}
       <div className="bar-row">
         <span>Filesystem</span>
         <UsageBar used={fsUsed} capacity={alloc.filesystemBytes} label={`${title} filesystem used`} />

@@ -30,7 +30,7 @@ export function checkCapacities(info: StorageInfo, cacheBytes: number | null, up
       warnings.push(`The cache (${formatBytes(cacheBytes)}) is smaller than 1.1 × the upload buffer (${formatBytes(Math.ceil(uploadBufferBytes * CACHE_TO_BUFFER_RATIO))}); writes waiting for upload could push hot data out.`);
     }
     if (sameFilesystem(info.cache, info.uploadBuffer)) {
-      const growth = Math.max(0, cacheBytes - info.cache.usedBytes) + Math.max(0, uploadBufferBytes - info.uploadBuffer.usedBytes);
+      const growth = Math.max(0, cacheBytes - heldBytes(info.cache)) + Math.max(0, uploadBufferBytes - heldBytes(info.uploadBuffer));
       if (growth > info.cache.filesystemFreeBytes) {
         warnings.push(`Cache and upload buffer share a filesystem with ${formatBytes(info.cache.filesystemFreeBytes)} free; together they can grow by ${formatBytes(growth)}.`);
       }
@@ -46,9 +46,15 @@ export function checkCapacities(info: StorageInfo, cacheBytes: number | null, up
 function checkOne(what: string, alloc: DiskAllocation, bytes: number, errors: string[], warnings: string[]): void {
   if (bytes > alloc.filesystemBytes) {
     errors.push(`The ${what} (${formatBytes(bytes)}) is larger than the whole filesystem holding ${alloc.path} (${formatBytes(alloc.filesystemBytes)}).`);
-  } else if (bytes - alloc.usedBytes > alloc.filesystemFreeBytes) {
+  } else if (bytes - heldBytes(alloc) > alloc.filesystemFreeBytes) {
     warnings.push(`The filesystem holding the ${what} (${alloc.path}) has only ${formatBytes(alloc.filesystemFreeBytes)} free; the ${what} could not fill ${formatBytes(bytes)}.`);
   }
+}
+
+// Disk the allocation already holds: its data plus, for the upload buffer, the write logs' kept
+// segment files, which later writes reuse (the engine's own fit check counts them the same way).
+function heldBytes(alloc: DiskAllocation): number {
+  return alloc.usedBytes + (alloc.keptBytes ?? 0);
 }
 
 // The engine reports the filesystem of each folder; equal size and free space means the same one.
