@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { ROOT } from './lib/gateway.js';
 import { cleanupAll, cleanupSync, log, makeTempDir, run } from './lib/proc.js';
 import { renderMarkdown, updatePerformanceDoc } from './lib/report.js';
+import { proactiveReclaim } from './lib/proactive-reclaim.js';
 
 const PARTS = {
   writelog: async (ctx) => (await import('./parts/writelog.js')).benchWriteLog(ctx),
@@ -78,6 +79,7 @@ async function main() {
       memTotalKiB: Number((readFileSync('/proc/meminfo', 'utf8').match(/MemTotal:\s+(\d+)/) ?? [])[1]),
       kernel: tryOut('uname', ['-r']),
       loadavgAtStart: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+      proactiveReclaim: proactiveReclaim(),
     },
     versions: {
       tidegate: JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version,

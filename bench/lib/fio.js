@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpuSeconds, now, run, sleep } from './proc.js';
+import { cpuSeconds, diskReadBytes, now, run, sleep } from './proc.js';
 
 /** The six standard workloads. */
 export const WORKLOADS = [
@@ -55,15 +55,18 @@ export async function runFioWorkload({ label, uri, target, fio = 'fio', prefix =
   // gigabytes in the page cache, a copied image) are not written back inside this window.
   await run('sync', [], { timeoutMs: 600_000 });
   let c0 = cpuSeconds(serverPid);
+  let d0 = diskReadBytes(serverPid);
   let t0 = now();
   const sampler = sleep(ramp * 1000 + 150).then(() => {
     c0 = cpuSeconds(serverPid);
+    d0 = diskReadBytes(serverPid);
     t0 = now();
   });
   const res = await run(fio, args, { timeoutMs: (runtime + ramp + 60) * 1000, allowFail: true });
   await sampler;
   const t1 = now();
   const c1 = cpuSeconds(serverPid);
+  const d1 = diskReadBytes(serverPid);
   let j;
   try {
     j = parseFioJson(readFileSync(out, 'utf8'));
@@ -92,6 +95,8 @@ export async function runFioWorkload({ label, uri, target, fio = 'fio', prefix =
     serverCpuPercent: round((100 * srvCpuS) / (t1 - t0), 1),
     serverCpuSecondsPerGB: bytes > 0 ? round(srvCpuS / (bytes / 1e9), 3) : null,
     clientCpuPercent: round((job.usr_cpu ?? 0) + (job.sys_cpu ?? 0), 1),
+    // Page-cache misses of the server while measured: data it had to fetch from the disk.
+    serverDiskReadMB: round((d1 - d0) / 1e6, 1),
   };
   if (row.status !== 'ok') row.error = `fio exit ${res.code}, job error ${job.error}: ${String(res.stderr).slice(-1500)}`;
   return row;

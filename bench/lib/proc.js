@@ -218,6 +218,18 @@ export function cpuSeconds(pid) {
   }
 }
 
+/**
+ * Bytes a process made the kernel fetch from the storage layer (`read_bytes` of
+ * /proc/<pid>/io): its reads the page cache did not hold. 0 when it is gone or unreadable.
+ */
+export function diskReadBytes(pid) {
+  try {
+    return Number(/^read_bytes:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
 /** VmRSS and VmHWM of a process, in bytes. */
 export function memoryOf(pid) {
   const s = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -13,8 +13,8 @@ const WORKLOAD_NAMES = ['seqread', 'seqwrite', 'randread-qd1', 'randread-qd32', 
 /** Tidegate vs a peer over the six fio workloads (rows labelled 'tidegate' and `peer`). */
 function workloadRows(p, peer, peerName, initial) {
   const lines = [
-    `| workload | Tidegate MB/s | ${peerName} MB/s | ratio | Tidegate IOPS | ${peerName} IOPS | p50 µs T / ${initial} | p99 µs T / ${initial} | server CPU-s per GB T / ${initial} | CPU/GB ratio |`,
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| workload | Tidegate MB/s | ${peerName} MB/s | ratio | Tidegate IOPS | ${peerName} IOPS | p50 µs T / ${initial} | p99 µs T / ${initial} | server CPU-s per GB T / ${initial} | CPU/GB ratio | server disk reads MB T / ${initial} |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   const missing = { status: 'missing' };
   for (const wl of WORKLOAD_NAMES) {
@@ -25,7 +25,7 @@ function workloadRows(p, peer, peerName, initial) {
     const err = (row) => (row.status === 'ok' ? '' : row.status === 'missing' ? '' : ' (error)');
     const [ta, tb] = [a ?? missing, b ?? missing];
     lines.push(
-      `| ${wl} | ${fmt(ta.MBps, 1)}${err(ta)} | ${fmt(tb.MBps, 1)}${err(tb)} | ${x(r.throughput)} | ${fmt(ta.iops)} | ${fmt(tb.iops)} | ${fmt(ta.p50us)} / ${fmt(tb.p50us)} | ${fmt(ta.p99us)} / ${fmt(tb.p99us)} | ${fmt(ta.serverCpuSecondsPerGB, 2)} / ${fmt(tb.serverCpuSecondsPerGB, 2)} | ${x(r.cpuPerGB)} |`,
+      `| ${wl} | ${fmt(ta.MBps, 1)}${err(ta)} | ${fmt(tb.MBps, 1)}${err(tb)} | ${x(r.throughput)} | ${fmt(ta.iops)} | ${fmt(tb.iops)} | ${fmt(ta.p50us)} / ${fmt(tb.p50us)} | ${fmt(ta.p99us)} / ${fmt(tb.p99us)} | ${fmt(ta.serverCpuSecondsPerGB, 2)} / ${fmt(tb.serverCpuSecondsPerGB, 2)} | ${x(r.cpuPerGB)} | ${fmt(ta.serverDiskReadMB, 1)} / ${fmt(tb.serverDiskReadMB, 1)} |`,
     );
   }
   return lines;
@@ -145,7 +145,7 @@ export function renderMarkdown(r, jsonName) {
   return [
     `# Tidegate bench ${r.startedAt}`,
     '',
-    `Machine: ${m.cpus} × ${m.cpuModel}, ${fmt(m.memTotalKiB / 1024 / 1024, 1)} GiB RAM, kernel ${m.kernel}, load at start ${m.loadavgAtStart}. ` +
+    `Machine: ${m.cpus} × ${m.cpuModel}, ${fmt(m.memTotalKiB / 1024 / 1024, 1)} GiB RAM, kernel ${m.kernel}${m.proactiveReclaim ? ` (${m.proactiveReclaim})` : ''}, load at start ${m.loadavgAtStart}. ` +
       `Tidegate ${r.versions.tidegate} (${r.versions.commit}${r.versions.treeDirty ? ', uncommitted changes' : ''}), Node ${r.versions.node}, ${r.versions.fio}, ${r.versions.nbdkit.split('\n')[0]}${r.versions.tgt ? `, tgt ${r.versions.tgt}` : ''}. Raw data: ${jsonName}.`,
     '',
     '## 1. NBD export vs nbdkit file plugin',
