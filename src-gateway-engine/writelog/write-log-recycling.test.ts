@@ -116,6 +116,32 @@ describe('WriteLog recycled segment files', () => {
     expect(read.data(1)).toEqual(taggedBlock('new105'));
   });
 
+  it('a batch ending inside a recycled file’s old bytes writes its last page whole (zeros to the page end), the rest stays old and is not replayed', async () => {
+    const dir = await tmp.make();
+    const { log } = await openLog(dir);
+    await writeMany(log, 0, 12, 'old'); // segments 1-3
+    await log.seal();
+    await log.releaseThrough(12);
+    const oldBytes = await readFile(join(dir, freeFileName(3)));
+    await writeMany(log, 100, 5, 'new'); // segment 4 (new file), then one record in segment 5: segment 3's file
+    const end = SEGMENT_HEADER_BYTES + REC;
+    const pageEnd = Math.ceil(end / 4096) * 4096;
+    expect(end % 4096).not.toBe(0);
+    const file = await readFile(join(dir, segmentFileName(5)));
+    expect(file.length).toBe(oldBytes.length);
+    // Without the zeros the kernel reads the old page back from the disk inside the write when it left the page cache.
+    expect(file.subarray(end, pageEnd)).toEqual(Buffer.alloc(pageEnd - end));
+    expect(file.subarray(pageEnd)).toEqual(oldBytes.subarray(pageEnd));
+    // The next record overwrites the zeros; a crash image replays exactly the records.
+    await write(log, 105, 'new105');
+    const crashed = await crashImage(dir, await segFiles(dir));
+    const r = await openLog(crashed);
+    expect(seqs(r.replayed)).toEqual(range(13, 18));
+    expect(r.warnings).toEqual([]);
+    const last = r.replayed[5]!;
+    expect(await r.log.readData(last.segmentNo, last.dataPosition, 4096)).toEqual(taggedBlock('new105'));
+  });
+
   it('a crash before the seal’s cut reached the disk loses nothing: the next segment goes on with the next number', async () => {
     const dir = await tmp.make();
     const { log } = await openLog(dir);
