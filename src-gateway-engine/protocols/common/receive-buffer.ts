@@ -42,15 +42,18 @@ export class ReceiveBuffer {
     return this.head;
   }
 
-  /** Take exactly `n` bytes (caller checked `length >= n`): a view when they lie in one chunk, else one copy. */
-  take(n: number): Buffer {
+  /**
+   * Take exactly `n` bytes (caller checked `length >= n`): a view when they lie in one chunk,
+   * else one copy into a buffer from `allocate` (a pool's, for large payloads).
+   */
+  take(n: number, allocate: (bytes: number) => Buffer = Buffer.allocUnsafe): Buffer {
     const first = this.chunks[0]!;
     if (first.length - this.head >= n) {
       const out = first.subarray(this.head, this.head + n);
       this.advance(n);
       return out;
     }
-    const out = Buffer.allocUnsafe(n);
+    const out = allocate(n);
     let filled = 0;
     while (filled < n) {
       const chunk = this.chunks[0]!;

@@ -3,7 +3,7 @@ import { NO_POLLING, type PollHooks } from '../common/busy-poll.js';
 import { listenTcp } from '../common/listen-tcp.js';
 import { silentLogger, type Logger } from '../nbd/logger.js';
 import type { ConnectionContext, ConnectionLimits, IscsiCounters } from './connection/connection-context.js';
-import { WriteBufferPool } from './connection/write-buffer-pool.js';
+import { WriteBufferPool } from '../common/write-buffer-pool.js';
 import { IscsiConnection } from './connection/iscsi-connection.js';
 import { ChapChallengeRegistry, LoginNegotiator } from './login/index.js';
 import type { ResetKind } from './scsi/scsi-contract.js';

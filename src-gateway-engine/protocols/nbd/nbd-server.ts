@@ -1,6 +1,7 @@
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { NO_POLLING, type PollHooks } from '../common/busy-poll.js';
 import { listenTcp } from '../common/listen-tcp.js';
+import { WriteBufferPool } from '../common/write-buffer-pool.js';
 import type { ExportResolver } from './export-resolver.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
@@ -75,6 +76,7 @@ export class NbdServer {
       sparseReadMinBytes: options.sparseReadMinBytes ?? 64 * 1024,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? 30_000,
       poll: options.poll ?? NO_POLLING,
+      writeBuffers: new WriteBufferPool(),
     });
   }
 

@@ -29,6 +29,7 @@ import {
   NBD_STATE_ZERO,
   NBD_STRUCTURED_REPLY_MAGIC,
 } from './protocol-constants.js';
+import { waitUntil } from '../../test/support/core-temp-dirs.js';
 import { RawNbdClient } from './test/raw-nbd-client.js';
 import { recordingLogger, startServer } from './test/test-server.js';
 
@@ -203,6 +204,38 @@ describe('NBD transmission, simple replies', () => {
       }
     }
     expect([reads, writes]).toEqual([n, n]);
+  });
+
+  it('copies a write spanning socket reads into a pooled buffer, lent again only once the device write settled', async () => {
+    const inner = new MemoryDevice({ size: SIZE });
+    const seen: ArrayBufferLike[] = [];
+    let release: (() => void) | undefined;
+    let held = new Promise<void>((r) => (release = r));
+    const device: BlockDevice = Object.assign(Object.create(inner) as BlockDevice, {
+      async write(offset: number, data: Buffer): Promise<void> {
+        seen.push(data.buffer);
+        await held; // the first writes wait here, so they are in flight together
+        await inner.write(offset, data);
+      },
+    });
+    const { port } = await setup(device);
+    const c = await attach(port);
+    const payload = (i: number) => Buffer.alloc(MiB, 0x10 + i);
+    // Two 1 MiB writes in flight at once: each has its own buffer (1 MiB spans many socket reads).
+    for (const i of [0, 1]) c.request(NBD_CMD_WRITE, BigInt(i), BigInt(i * MiB), MiB, { payload: payload(i) });
+    await waitUntil(() => seen.length === 2, 5000, 'both writes at the device');
+    expect(seen[0]).not.toBe(seen[1]);
+    release!();
+    for (const _ of [0, 1]) expect((await c.readSimpleReply()).error).toBe(0);
+    // Once they settled, the next write reuses one of their buffers instead of allocating.
+    held = Promise.resolve();
+    c.request(NBD_CMD_WRITE, 2n, BigInt(2 * MiB), MiB, { payload: payload(2) });
+    expect((await c.readSimpleReply()).error).toBe(0);
+    expect([seen[0], seen[1]]).toContain(seen[2]);
+    for (const i of [0, 1, 2]) {
+      c.request(NBD_CMD_READ, BigInt(10 + i), BigInt(i * MiB), MiB);
+      expect((await c.readSimpleReply(MiB)).data.equals(payload(i))).toBe(true);
+    }
   });
 
   it('answers everything in flight, then closes on DISC', async () => {

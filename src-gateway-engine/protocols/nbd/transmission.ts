@@ -34,6 +34,7 @@ import {
   NBD_STRUCTURED_REPLY_SIZE,
 } from './protocol-constants.js';
 import type { ReceiveBuffer } from '../common/receive-buffer.js';
+import type { WriteBufferPool } from '../common/write-buffer-pool.js';
 
 /**
  * The transmission phase of one connection. Requests are parsed synchronously from the
@@ -46,8 +47,9 @@ import type { ReceiveBuffer } from '../common/receive-buffer.js';
  *   - replies written in the same tick are corked together and flushed with one writev;
  *     payloads are written as the device returned them, never concatenated.
  *
- * WRITE payloads are views of the socket's receive chunks (Node allocates a fresh buffer
- * per socket read), so a device may keep them after the write resolves.
+ * A WRITE payload inside one socket read is a view of it (Node allocates a fresh buffer per
+ * read); one spanning reads is copied into a buffer of the server's WriteBufferPool, given
+ * back once the device write has settled.
  *
  * Bad requests get an errno and the connection goes on; a WRITE whose payload we will
  * not execute is still read (and dropped) to stay in sync. Only a broken stream — bad
@@ -66,6 +68,8 @@ export interface TransmissionConfig {
   sparseReadMinBytes: number;
   /** Told when replies leave (the process's busy poller). */
   poll: PollHooks;
+  /** Buffers for WRITE payloads that span socket reads (shared by the server's connections). */
+  writeBuffers: WriteBufferPool;
 }
 
 /** The negotiated state transmission needs. */
@@ -180,7 +184,7 @@ export class Transmission {
         if (reader.length < req.length) return;
         this.pendingWrite = undefined;
         this.dispatch(
-          new NbdRequest(req.type, req.flags, req.handleHi, req.handleLo, req.offset, req.length, req.cost, reader.take(req.length)),
+          new NbdRequest(req.type, req.flags, req.handleHi, req.handleLo, req.offset, req.length, req.cost, reader.take(req.length, this.config.writeBuffers.lend)),
         );
         continue;
       }
@@ -247,7 +251,7 @@ export class Transmission {
           return;
         }
         if (reader.length >= length) {
-          this.dispatch(new NbdRequest(type, flags, handleHi, handleLo, offset, length, length, reader.take(length)));
+          this.dispatch(new NbdRequest(type, flags, handleHi, handleLo, offset, length, length, reader.take(length, this.config.writeBuffers.lend)));
         } else {
           this.pendingWrite = new NbdRequest(type, flags, handleHi, handleLo, offset, length, length, undefined);
         }
@@ -325,6 +329,8 @@ export class Transmission {
       });
       this.replyError(req, err);
     } finally {
+      // The device write has settled: a pooled payload can be lent again (views are ignored).
+      if (req.payload !== undefined) this.config.writeBuffers.giveBack(req.payload);
       this.complete(req);
     }
   }

@@ -1,6 +1,6 @@
 import type { PollHooks } from '../../common/busy-poll.js';
 import type { Logger } from '../../nbd/logger.js';
-import type { WriteBufferPool } from './write-buffer-pool.js';
+import type { WriteBufferPool } from '../../common/write-buffer-pool.js';
 import type { LoginNegotiator } from '../login/index.js';
 import type { IscsiSession } from '../session/iscsi-session.js';
 import type { SessionRegistry } from '../session/session-registry.js';

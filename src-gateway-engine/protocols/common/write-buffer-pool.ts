@@ -1,4 +1,4 @@
-import { BufferPool } from '../../../memory/buffer-pool.js';
+import { BufferPool } from '../../memory/buffer-pool.js';
 
 /** Writes up to this size assemble their Data-Out in a pooled buffer (larger ones are rare). */
 const POOLED_WRITE_BYTES = 1024 * 1024;
@@ -6,10 +6,13 @@ const POOLED_WRITE_BYTES = 1024 * 1024;
 const FREE_BUFFERS_KEPT = 16;
 
 /**
- * Buffers for the Data-Out of WRITE commands that arrive in several PDUs (every write larger
- * than the immediate data, e.g. a 1 MiB sequential write), lent again once the write is done
- * instead of allocated anew. A fresh megabyte per command counted as V8 external memory and,
- * at a few hundred MB/s, started a full mark-compact about every 100 ms.
+ * Buffers for the payload of client writes that arrive in several socket reads (an iSCSI
+ * WRITE's Data-Out PDUs, an NBD WRITE larger than one read, e.g. a 1 MiB sequential write),
+ * lent again once the device write has settled instead of allocated anew. A fresh megabyte
+ * per command counted as V8 external memory and, at a few hundred MB/s, started a full
+ * mark-compact about every 100 ms; and its pages were new to the process, which on a VM
+ * that hands free memory back to the host faults each of them in again. One pool per
+ * server, shared by its connections.
  */
 export class WriteBufferPool {
   private readonly pool = new BufferPool(FREE_BUFFERS_KEPT, POOLED_WRITE_BYTES);
