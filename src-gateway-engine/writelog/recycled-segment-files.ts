@@ -10,8 +10,13 @@
  * 924 MB/s (docs/performance.md).
  *
  * A released segment's file is renamed `<segmentNo>.free` and kept while the log's capacity
- * has room for it; the log takes the most recently kept one (the likeliest still cached) for
- * its next segment. The old records stay behind the new ones, which is why records carry their
+ * has room for it, and at most a sixteenth of the machine's memory in all; the log takes the
+ * most recently kept one (the likeliest still cached) for its next segment. The bound is
+ * there because a kept file's pages stay in the page cache, where their uploaded content is
+ * of no use, and push out what is: with kept files bounded only by a 24 GiB upload buffer,
+ * the bench's sequential writes left them holding gigabytes, the page cache ran full, and the
+ * random reads after it fetched 156 MB (QD1) and 770 MB (QD32) of the read cache back from
+ * the disk (tgt: 14 and 6 MB); bounded, 1.4 and 8.4 MB (docs/performance.md). The old records stay behind the new ones, which is why records carry their
  * segment's tag (write-log-format.ts) and replay stops at the first that does not.
  */
 import { rename, rm, stat } from 'node:fs/promises';

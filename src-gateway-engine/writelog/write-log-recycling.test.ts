@@ -252,6 +252,20 @@ describe('WriteLog recycled segment files', () => {
     expect(await keptFiles(dir)).toEqual([3, 4].map(freeFileName));
   });
 
+  it('kept files stay within their own bound (their pages would crowd the page cache), however much room the capacity leaves', async () => {
+    const dir = await tmp.make();
+    const { log } = await openLog(dir, { capacityBytes: 16 * SEG, keptFilesMaxBytes: 2 * SEG });
+    await writeMany(log, 0, 16, 'b'); // segments 1-4
+    await log.seal();
+    await log.releaseThrough(16);
+    expect(log.keptFiles).toEqual({ count: 2, bytes: 2 * SEG });
+    expect(await keptFiles(dir)).toEqual([freeFileName(1), freeFileName(2)]);
+    await log.close();
+    opened.splice(0);
+    const reopened = await openLog(dir, { capacityBytes: 16 * SEG, keptFilesMaxBytes: SEG });
+    expect(reopened.log.keptFiles.count).toBe(1);
+  });
+
   it('property: a crash that loses any suffix of the writes to recycled files replays exactly the records wholly before it', async () => {
     const dir = await tmp.make();
     const segmentBytes = SEGMENT_HEADER_BYTES + 6 * REC;

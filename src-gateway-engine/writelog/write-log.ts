@@ -35,6 +35,7 @@
  */
 import { mkdir, open, readdir, readFile, rename, rm, truncate, type FileHandle } from 'node:fs/promises';
 import { writevSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -89,6 +90,8 @@ export interface WriteLogOptions {
   syncPolicy: 'flush' | 'always';
   /** New records are numbered after this (the remote's newest sequence), or after the log's own newest. */
   afterSeq: number;
+  /** Most bytes of uploaded segments' files kept for reuse (default: a sixteenth of the machine's memory; see recycled-segment-files.ts). */
+  keptFilesMaxBytes?: number;
   faults?: WriteLogFaults;
   onWarning?: (msg: string, fields: Record<string, unknown>) => void;
 }
@@ -285,9 +288,9 @@ export class WriteLog {
     this.wakeSpaceWaiters();
   }
 
-  /** Bytes of disk the kept files may hold: what the capacity leaves besides the log's records. */
+  /** Bytes the kept files may hold: what the capacity leaves besides the log's records, up to their own bound. */
   private roomForKeptFiles(): number {
-    return this.capacity - this.usedBytes;
+    return Math.min(this.capacity - this.usedBytes, this.opts.keptFilesMaxBytes ?? defaultKeptFilesMaxBytes());
   }
 
   /** Bytes and number of uploaded segments' files kept for reuse (recycled-segment-files.ts). */
@@ -923,6 +926,11 @@ export function writeU64(buf: Buffer, pos: number, value: number): void {
 /** Read a u64 written by writeU64. */
 export function readU64(buf: Buffer, pos: number): number {
   return buf.readUInt32LE(pos) + buf.readUInt32LE(pos + 4) * 0x1_0000_0000;
+}
+
+/** A sixteenth of the machine's memory: the page cache kept files may occupy (recycled-segment-files.ts). */
+function defaultKeptFilesMaxBytes(): number {
+  return Math.floor(totalmem() / 16);
 }
 
 /**
