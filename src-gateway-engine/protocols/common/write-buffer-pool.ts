@@ -10,9 +10,7 @@ const FREE_BUFFERS_KEPT = 16;
  * WRITE's Data-Out PDUs, an NBD WRITE larger than one read, e.g. a 1 MiB sequential write),
  * lent again once the device write has settled instead of allocated anew. A fresh megabyte
  * per command counted as V8 external memory and, at a few hundred MB/s, started a full
- * mark-compact about every 100 ms; and its pages were new to the process, which on a VM
- * that hands free memory back to the host faults each of them in again. One pool per
- * server, shared by its connections.
+ * mark-compact about every 100 ms. One pool per server, shared by its connections.
  */
 export class WriteBufferPool {
   private readonly pool = new BufferPool(FREE_BUFFERS_KEPT, POOLED_WRITE_BYTES);
