@@ -339,6 +339,7 @@ export class Engine {
         capacityBytes: this.writeLogCapacityBytes,
         segmentBytes: this.config.writeLog.segmentBytes,
         syncPolicy: this.config.writeLog.syncPolicy,
+        keptFilesMaxBytes: this.config.writeLog.keptFilesMaxBytes,
         afterSeq: remote.head.lastSeq,
         onWarning: (msg, fields) => this.logger.warn(msg, { volume: record.name, ...fields }),
       });

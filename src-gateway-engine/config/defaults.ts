@@ -2,6 +2,7 @@
  * Defaults for every optional engine config field. `store` has no constant default: when
  * omitted it is a local folder `<dataDir>/store` (see `defaultStorePath`).
  */
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 
 const MiB = 1024 * 1024;
@@ -26,6 +27,8 @@ export const ENGINE_DEFAULTS = Object.freeze({
     capacityBytes: 4 * GiB,
     segmentBytes: 64 * MiB,
     syncPolicy: 'flush' as const,
+    // Uploaded segments' files kept for reuse stay in the page cache: a sixteenth of memory at most.
+    keptFilesMaxBytes: Math.floor(totalmem() / 16),
   }),
   cache: Object.freeze({
     capacityBytes: 2 * GiB,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { totalmem } from 'node:os';
 import { ErrorCode } from '../errors/index.js';
 import { ENGINE_DEFAULTS } from './defaults.js';
 import { EngineConfigError, validateEngineConfig, type EngineConfigInput } from './engine-config.js';
@@ -28,7 +29,7 @@ describe('validateEngineConfig', () => {
       nbd: { host: '127.0.0.1', port: 10809 },
       iscsi: { host: '127.0.0.1', port: 3260 },
       metrics: { host: '127.0.0.1', port: 9109 },
-      writeLog: { capacityBytes: 4 * GiB, segmentBytes: 64 * MiB, syncPolicy: 'flush' },
+      writeLog: { capacityBytes: 4 * GiB, segmentBytes: 64 * MiB, syncPolicy: 'flush', keptFilesMaxBytes: Math.floor(totalmem() / 16) },
       cache: { capacityBytes: 2 * GiB, blockSize: 4096 },
       upload: { concurrency: 4, objectBytes: 8 * MiB, bandwidthBytesPerSec: 0, retryBaseMs: 200, retryMaxMs: 30_000, deferWhileBusySeconds: 30 },
       protocols: { busyPollMicroseconds: 50 },
@@ -81,7 +82,7 @@ describe('validateEngineConfig', () => {
       store: 's3://backups/office/?endpoint=http://127.0.0.1:7480&region=us-east-1&forcePathStyle=true',
       nbd: '[::]:10809',
       metrics: null,
-      writeLog: { capacityBytes: '10GiB', segmentBytes: '32MiB', syncPolicy: 'always' },
+      writeLog: { capacityBytes: '10GiB', segmentBytes: '32MiB', syncPolicy: 'always', keptFilesMaxBytes: '512MiB' },
       cache: { capacityBytes: '500GB', blockSize: '64KiB' },
       upload: { concurrency: 8, objectBytes: '16MiB', bandwidthBytesPerSec: '10MB', retryBaseMs: 100, retryMaxMs: 60_000, deferWhileBusySeconds: 0 },
       protocols: { busyPollMicroseconds: 0 },
@@ -90,7 +91,8 @@ describe('validateEngineConfig', () => {
     expect(c.store).toMatchObject({ kind: 's3', bucket: 'backups', prefix: 'office/', endpoint: 'http://127.0.0.1:7480', region: 'us-east-1', forcePathStyle: true });
     expect(c.nbd).toEqual({ host: '::', port: 10809 });
     expect(c.metrics).toBeNull();
-    expect(c.writeLog).toEqual({ capacityBytes: 10 * GiB, segmentBytes: 32 * MiB, syncPolicy: 'always' });
+    expect(c.writeLog).toEqual({ capacityBytes: 10 * GiB, segmentBytes: 32 * MiB, syncPolicy: 'always', keptFilesMaxBytes: 512 * MiB });
+    expect(validateEngineConfig({ ...minimal, writeLog: { keptFilesMaxBytes: 0 } }).writeLog.keptFilesMaxBytes).toBe(0); // recycling off
     expect(c.cache).toEqual({ capacityBytes: 500_000_000_000, blockSize: 65536 });
     expect(c.upload.bandwidthBytesPerSec).toBe(10_000_000);
     expect(c.upload.deferWhileBusySeconds).toBe(0);
@@ -139,6 +141,7 @@ describe('validateEngineConfig', () => {
       /^writeLog\.capacityBytes must be a positive integer .*invalid size "4XB": unknown unit "XB"/,
     );
     expect(issuesOf({ ...minimal, writeLog: { segmentBytes: 5000 } })[0]).toBe('writeLog.segmentBytes must be a multiple of 4096 (got 5000)');
+    expect(issuesOf({ ...minimal, writeLog: { keptFilesMaxBytes: -1 } })[0]).toMatch(/^writeLog\.keptFilesMaxBytes must be a non-negative integer/);
     expect(issuesOf({ ...minimal, writeLog: { segmentBytes: 1024 } })[0]).toBe('writeLog.segmentBytes must be at least 4096 (got 1024)');
     expect(issuesOf({ ...minimal, writeLog: { syncPolicy: 'sometimes' } })[0]).toBe(
       'writeLog.syncPolicy must be one of "flush", "always" (got "sometimes")',

@@ -61,6 +61,12 @@ export interface WriteLogConfig {
   /** Size of one log segment file; the unit of sealing, upload and reclaim. Multiple of 4096. */
   readonly segmentBytes: number;
   readonly syncPolicy: SyncPolicy;
+  /**
+   * Most bytes of uploaded segments' files each volume's log keeps to overwrite (within
+   * capacityBytes). Their pages stay in the page cache, so this bounds the memory they take
+   * from the read cache; 0 turns recycling off. Default: a sixteenth of the machine's memory.
+   */
+  readonly keptFilesMaxBytes: number;
 }
 
 /** The local read cache. Speed only: losing it loses nothing (un-uploaded data is in the write log). */
@@ -178,7 +184,7 @@ export interface EngineConfigInput {
   nbd?: HostPortInput;
   iscsi?: HostPortInput;
   metrics?: HostPortInput;
-  writeLog?: { capacityBytes?: SizeInput; segmentBytes?: SizeInput; syncPolicy?: SyncPolicy };
+  writeLog?: { capacityBytes?: SizeInput; segmentBytes?: SizeInput; syncPolicy?: SyncPolicy; keptFilesMaxBytes?: SizeInput };
   cache?: { capacityBytes?: SizeInput; blockSize?: SizeInput };
   upload?: {
     concurrency?: number;
@@ -256,12 +262,13 @@ export function validateEngineConfig(input: unknown): Readonly<EngineConfig> {
     }
   }
 
-  const wlIn = v.section(root, 'writeLog', ['capacityBytes', 'segmentBytes', 'syncPolicy']);
+  const wlIn = v.section(root, 'writeLog', ['capacityBytes', 'segmentBytes', 'syncPolicy', 'keptFilesMaxBytes']);
   const d = ENGINE_DEFAULTS;
   const writeLog = {
     capacityBytes: v.size(wlIn, 'writeLog', 'capacityBytes', d.writeLog.capacityBytes, { min: 1 }),
     segmentBytes: v.size(wlIn, 'writeLog', 'segmentBytes', d.writeLog.segmentBytes, { min: 4096, multipleOf: 4096 }),
     syncPolicy: v.oneOf(wlIn, 'writeLog', 'syncPolicy', d.writeLog.syncPolicy, ['flush', 'always'] as const),
+    keptFilesMaxBytes: v.size(wlIn, 'writeLog', 'keptFilesMaxBytes', d.writeLog.keptFilesMaxBytes, { min: 0 }),
   };
   if (writeLog.capacityBytes !== undefined && writeLog.segmentBytes !== undefined && writeLog.capacityBytes < 2 * writeLog.segmentBytes) {
     v.fail('writeLog.capacityBytes', `must hold at least two segments (2 × writeLog.segmentBytes = ${2 * writeLog.segmentBytes})`, writeLog.capacityBytes);

@@ -41,6 +41,27 @@ describe('storage.describe', () => {
   });
 });
 
+describe('kept write-log files', () => {
+  it('an uploaded segment’s file stays for reuse, up to writeLog.keptFilesMaxBytes per volume; 0 keeps none', async () => {
+    const kept = async (keptFilesMaxBytes: string) => {
+      const dir = await dirs.make();
+      const e = await engines.start(testEngineInput(dir, { writeLog: { capacityBytes: '64MiB', segmentBytes: '4MiB', keptFilesMaxBytes } }));
+      await e.commands['volume.create']({ name: 'v', sizeBytes: 64 * MiB, mode: 'cached' });
+      for (let off = 0; off < 24 * MiB; off += MiB) await e.device('v').write(off, Buffer.alloc(MiB, off / MiB));
+      await e.commands['volume.sync']({ name: 'v' });
+      const status = await e.commands.status({});
+      const described = await e.commands['storage.describe']({});
+      expect(described.uploadBuffer.keptBytes).toBe(status.uploadBuffer.keptBytes);
+      await engines.closeAll();
+      return status.uploadBuffer.keptBytes;
+    };
+    const bounded = await kept('8MiB');
+    expect(bounded).toBeGreaterThan(4 * MiB); // two 4 MiB segments' files
+    expect(bounded).toBeLessThanOrEqual(8 * MiB);
+    expect(await kept('0')).toBe(0);
+  });
+});
+
 describe('storage.configure', () => {
   it('grows and shrinks the cache while a volume serves, keeping its data readable', async () => {
     const dir = await dirs.make();
