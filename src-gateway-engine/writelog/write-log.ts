@@ -35,10 +35,10 @@
  */
 import { mkdir, open, readdir, readFile, rename, rm, truncate, type FileHandle } from 'node:fs/promises';
 import { writevSync } from 'node:fs';
-import { totalmem } from 'node:os';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { ENGINE_DEFAULTS } from '../config/defaults.js';
 import { ErrorCode, TidegateError, errnoCode } from '../errors/index.js';
 import { SyncFirstGate, readFully, readFullySync } from '../cache/sync-first-io.js';
 import {
@@ -90,7 +90,7 @@ export interface WriteLogOptions {
   syncPolicy: 'flush' | 'always';
   /** New records are numbered after this (the remote's newest sequence), or after the log's own newest. */
   afterSeq: number;
-  /** Most bytes of uploaded segments' files kept for reuse (default: a sixteenth of the machine's memory; see recycled-segment-files.ts). */
+  /** Most bytes of uploaded segments' files kept for reuse (default: the engine's, a sixteenth of memory; see recycled-segment-files.ts). */
   keptFilesMaxBytes?: number;
   faults?: WriteLogFaults;
   onWarning?: (msg: string, fields: Record<string, unknown>) => void;
@@ -290,7 +290,7 @@ export class WriteLog {
 
   /** Bytes the kept files may hold: what the capacity leaves besides the log's records, up to their own bound. */
   private roomForKeptFiles(): number {
-    return Math.min(this.capacity - this.usedBytes, this.opts.keptFilesMaxBytes ?? defaultKeptFilesMaxBytes());
+    return Math.min(this.capacity - this.usedBytes, this.opts.keptFilesMaxBytes ?? ENGINE_DEFAULTS.writeLog.keptFilesMaxBytes);
   }
 
   /** Bytes and number of uploaded segments' files kept for reuse (recycled-segment-files.ts). */
@@ -926,11 +926,6 @@ export function writeU64(buf: Buffer, pos: number, value: number): void {
 /** Read a u64 written by writeU64. */
 export function readU64(buf: Buffer, pos: number): number {
   return buf.readUInt32LE(pos) + buf.readUInt32LE(pos + 4) * 0x1_0000_0000;
-}
-
-/** A sixteenth of the machine's memory: the page cache kept files may occupy (recycled-segment-files.ts). */
-function defaultKeptFilesMaxBytes(): number {
-  return Math.floor(totalmem() / 16);
 }
 
 /**
