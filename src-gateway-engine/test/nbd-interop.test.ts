@@ -238,6 +238,8 @@ describe.each(['cached', 'stored'] as const)('NBD interop with real clients: %s 
     expect(mapAt(map, 12 * MiB - 1)).toMatch(/zero/);
     expect(mapAt(map, 12 * MiB)).toBe('data');
     expect(await cliOk(['volume', 'sync', 'image', '--data-dir', dataDir])).toMatch(/recovery point \d+ committed/);
+    // Uploaded 64 MiB segments' files stay to hold later writes, and status says how much.
+    expect(await cliOk(['status', '--data-dir', dataDir])).toMatch(/^upload buffer: .*, \d+(\.\d+)? MiB of uploaded log files kept for reuse,/m);
     gw = await coldRestartAndVerify(gw, store, 'image', sha, work, mode === 'cached');
   }, 300_000);
 });

@@ -323,11 +323,16 @@ async function status(argv: string[]): Promise<void> {
       `gateway ${s.gatewayId} (version ${s.version}, pid ${s.pid}, up since ${s.startedAt})`,
       `store ${s.store}; NBD ${s.nbd ?? 'off'}; iSCSI ${s.iscsi ?? 'off'}; metrics ${s.metrics ?? 'off'}`,
       `cache: ${formatSize(s.cache.usedBytes)} of ${formatSize(s.cache.capacityBytes)} used, hit ${pct(s.cache.CacheHitPercent)}, dirty ${pct(s.cache.CachePercentDirty)}`,
-      `upload buffer: ${pct(s.uploadBuffer.UploadBufferPercentUsed)} used, ${formatSize(s.uploadBuffer.QueuedWrites)} not yet uploaded, ${s.uploadBuffer.WritesWaitingForBuffer} writes waiting for space, limit ${s.uploadBuffer.bandwidthBytesPerSec === 0 ? 'none' : `${formatSize(s.uploadBuffer.bandwidthBytesPerSec)}/s`}`,
+      `upload buffer: ${pct(s.uploadBuffer.UploadBufferPercentUsed)} used, ${formatSize(s.uploadBuffer.QueuedWrites)} not yet uploaded${keptLine(s.uploadBuffer.keptBytes)}, ${s.uploadBuffer.WritesWaitingForBuffer} writes waiting for space, limit ${s.uploadBuffer.bandwidthBytesPerSec === 0 ? 'none' : `${formatSize(s.uploadBuffer.bandwidthBytesPerSec)}/s`}`,
       controlPlaneLine(s),
       '',
     ].join('\n') + volumeTable(s.volumes),
   );
+}
+
+/** The upload buffer's kept write-log files, when there are any (they hold disk and page cache). */
+function keptLine(keptBytes: number): string {
+  return keptBytes > 0 ? `, ${formatSize(keptBytes)} of uploaded log files kept for reuse` : '';
 }
 
 /** One line on activation: where the gateway is activated and connected, or the key to type. */
