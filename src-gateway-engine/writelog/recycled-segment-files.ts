@@ -16,8 +16,10 @@
  * of no use, and push out what is: with kept files bounded only by a 24 GiB upload buffer,
  * the bench's sequential writes left them holding gigabytes, the page cache ran full, and the
  * random reads after it fetched 156 MB (QD1) and 770 MB (QD32) of the read cache back from
- * the disk (tgt: 14 and 6 MB); bounded, 1.4 and 8.4 MB (docs/performance.md). The old records stay behind the new ones, which is why records carry their
- * segment's tag (write-log-format.ts) and replay stops at the first that does not.
+ * the disk (tgt: 14 and 6 MB); bounded, 1.4 and 8.4 MB (docs/performance.md).
+ *
+ * The old records stay behind the new ones, which is why records carry their segment's tag
+ * (write-log-format.ts) and replay stops at the first that does not.
  */
 import { rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -63,11 +65,12 @@ export class RecycledSegmentFiles {
   }
 
   /**
-   * Keep the file at `path` (segment `segmentNo`, no longer needed) for reuse if `roomBytes`
-   * allows its `bytes`, else delete it. Either way the segment's name is gone afterwards.
+   * Keep the file at `path` (segment `segmentNo`, no longer needed) for reuse if the kept
+   * files, it included, stay within `maxBytes`; else delete it. Either way the segment's name
+   * is gone afterwards.
    */
-  async offer(path: string, segmentNo: number, bytes: number, roomBytes: number): Promise<void> {
-    if (bytes > roomBytes) {
+  async offer(path: string, segmentNo: number, bytes: number, maxBytes: number): Promise<void> {
+    if (this.keptBytes + bytes > maxBytes) {
       await rm(path, { force: true });
       return;
     }

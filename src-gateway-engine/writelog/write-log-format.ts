@@ -46,22 +46,33 @@ export type RecordKind = (typeof RecordKind)[keyof typeof RecordKind];
 
 /** Segment file name for a segment number. */
 export function segmentFileName(segmentNo: number): string {
-  return `${segmentNo.toString(16).padStart(16, '0')}.seg`;
+  return numberedName(segmentNo, 'seg');
 }
 
 /** Segment number from a file name, or undefined for anything else in the folder. */
 export function parseSegmentFileName(name: string): number | undefined {
-  const m = /^([0-9a-f]{16})\.seg$/.exec(name);
-  return m ? Number.parseInt(m[1]!, 16) : undefined;
+  return parseNumberedName(name, SEGMENT_NAME);
 }
 
 /** Name of an uploaded segment's file kept for reuse (named after the segment it last held). */
 export function freeFileName(segmentNo: number): string {
-  return `${segmentNo.toString(16).padStart(16, '0')}.free`;
+  return numberedName(segmentNo, 'free');
 }
 
 /** Last segment number from a kept file's name, or undefined for anything else. */
 export function parseFreeFileName(name: string): number | undefined {
-  const m = /^([0-9a-f]{16})\.free$/.exec(name);
+  return parseNumberedName(name, FREE_NAME);
+}
+
+// Both kinds of file are named `<segment number as 16 hex digits>.<extension>`.
+const SEGMENT_NAME = /^([0-9a-f]{16})\.seg$/;
+const FREE_NAME = /^([0-9a-f]{16})\.free$/;
+
+function numberedName(segmentNo: number, extension: 'seg' | 'free'): string {
+  return `${segmentNo.toString(16).padStart(16, '0')}.${extension}`;
+}
+
+function parseNumberedName(name: string, pattern: RegExp): number | undefined {
+  const m = pattern.exec(name);
   return m ? Number.parseInt(m[1]!, 16) : undefined;
 }

@@ -438,7 +438,7 @@ export class WriteLog {
       if (fhp) await fhp.then((fh) => fh.close()).catch(() => undefined);
       this.segmentBytesOnDisk.delete(seg.segmentNo);
       // Sealed files hold exactly their records (finishSeal truncates), so seg.bytes is the file's size.
-      await this.kept.offer(join(this.opts.dir, segmentFileName(seg.segmentNo)), seg.segmentNo, seg.bytes, this.roomForKeptFiles() - this.kept.bytes);
+      await this.kept.offer(join(this.opts.dir, segmentFileName(seg.segmentNo)), seg.segmentNo, seg.bytes, this.roomForKeptFiles());
       released += seg.bytes;
     }
     if (released > 0) this.wakeSpaceWaiters();
@@ -732,7 +732,7 @@ export class WriteLog {
     const seg = await spare?.catch(() => undefined);
     if (!seg) return;
     await seg.fh.close().catch(() => undefined);
-    await this.kept.offer(join(this.opts.dir, segmentFileName(seg.segmentNo)), seg.segmentNo, seg.fileBytes, this.roomForKeptFiles() - this.kept.bytes).catch(() => undefined);
+    await this.kept.offer(join(this.opts.dir, segmentFileName(seg.segmentNo)), seg.segmentNo, seg.fileBytes, this.roomForKeptFiles()).catch(() => undefined);
   }
 
   private sealCurrent(): Promise<void> {
