@@ -40,6 +40,13 @@ async function writeMany(log: WriteLog, from: number, count: number, prefix: str
   return out;
 }
 
+/** Segments 1-3 full of 'old' records (seqs 1-12), sealed, uploaded and released: their files are kept. */
+async function keepThreeUploadedSegments(log: WriteLog): Promise<void> {
+  await writeMany(log, 0, 12, 'old');
+  await log.seal();
+  await log.releaseThrough(12);
+}
+
 /** Copy every file of `dir` as it is now: what a killed process leaves behind. */
 async function crashImage(dir: string, names: string[]): Promise<string> {
   const copy = await tmp.make();
@@ -81,9 +88,7 @@ describe('WriteLog recycled segment files', () => {
   it('after kill -9, the old records behind the new ones are not replayed and not reported as damage', async () => {
     const dir = await tmp.make();
     const { log } = await openLog(dir);
-    await writeMany(log, 0, 12, 'old'); // segments 1-3
-    await log.seal();
-    await log.releaseThrough(12);
+    await keepThreeUploadedSegments(log);
     await writeMany(log, 100, 5, 'new'); // seqs 13-17: segment 4 (new file) and one in segment 5 (segment 3's file)
     await waitForSegment(dir, 6); // the spare: segment 2's file, old records behind a new header
     const crashed = await crashImage(dir, [...(await segFiles(dir)), ...(await keptFiles(dir))]);
@@ -105,9 +110,7 @@ describe('WriteLog recycled segment files', () => {
   it('a sealed recycled segment holds only its records: seal cuts the old bytes, readSegment reads it whole', async () => {
     const dir = await tmp.make();
     const { log } = await openLog(dir);
-    await writeMany(log, 0, 12, 'old');
-    await log.seal();
-    await log.releaseThrough(12);
+    await keepThreeUploadedSegments(log);
     const recs = await writeMany(log, 100, 6, 'new'); // segment 4 full, two records in segment 5 (recycled)
     await log.seal();
     expect((await stat(join(dir, segmentFileName(5)))).size).toBe(SEGMENT_HEADER_BYTES + 2 * REC);
@@ -119,9 +122,7 @@ describe('WriteLog recycled segment files', () => {
   it('a batch ending inside a recycled file’s old bytes writes its last page whole (zeros to the page end), the rest stays old and is not replayed', async () => {
     const dir = await tmp.make();
     const { log } = await openLog(dir);
-    await writeMany(log, 0, 12, 'old'); // segments 1-3
-    await log.seal();
-    await log.releaseThrough(12);
+    await keepThreeUploadedSegments(log);
     const oldBytes = await readFile(join(dir, freeFileName(3)));
     await writeMany(log, 100, 5, 'new'); // segment 4 (new file), then one record in segment 5: segment 3's file
     const end = SEGMENT_HEADER_BYTES + REC;

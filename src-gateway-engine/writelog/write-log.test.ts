@@ -168,6 +168,13 @@ describe('WriteLog torn and corrupt tails', () => {
     return files;
   }
 
+  /** Damage a segment file's signature, so its header is not a segment header any more. */
+  async function breakSignature(path: string): Promise<void> {
+    const buf = await readFile(path);
+    buf[3]! ^= 0x20;
+    await writeFile(path, buf);
+  }
+
   type Damage = (path: string, buf: Buffer, starts: number[]) => Promise<void>;
   const cases: Array<[string, Damage, number]> = [
     ['truncated mid-data of record 3', async (p, _b, s) => truncate(p, s[2]! + RECORD_HEADER_BYTES + 100), 2],
@@ -235,10 +242,7 @@ describe('WriteLog torn and corrupt tails', () => {
   it('a segment with a bad file header ends replay there', async () => {
     const dir = await tmp.make();
     const files = await threeSegments(dir);
-    const p = join(dir, files[1]!);
-    const buf = await readFile(p);
-    buf[3]! ^= 0x20;
-    await writeFile(p, buf);
+    await breakSignature(join(dir, files[1]!));
     const r = await openLog(dir);
     expect(r.replayed.map((x) => x.seq)).toEqual([1, 2, 3, 4]);
     expect(await segFiles(dir)).toEqual([files[0]]);
@@ -247,10 +251,7 @@ describe('WriteLog torn and corrupt tails', () => {
   it('a first segment with a bad file header ends replay before anything: no later segment can prove nothing was lost', async () => {
     const dir = await tmp.make();
     const files = await threeSegments(dir);
-    const p = join(dir, files[0]!);
-    const buf = await readFile(p);
-    buf[3]! ^= 0x20;
-    await writeFile(p, buf);
+    await breakSignature(join(dir, files[0]!));
     const r = await openLog(dir);
     expect(r.replayed).toEqual([]);
     expect(await segFiles(dir)).toEqual([]);
